@@ -1,0 +1,90 @@
+#include "cli_util.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "ofq/error.hpp"
+
+namespace ofq::cli {
+
+int guarded(const char* command, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    std::fprintf(stderr, "ofq %s: %s\n", command, e.what());
+    for (const auto& r : e.rows()) {
+      if (r.line)
+        std::fprintf(stderr, "  line %llu: '%s': %s\n", static_cast<unsigned long long>(r.line), r.id.c_str(),
+                     r.reason.c_str());
+      else
+        std::fprintf(stderr, "  row %llu: '%s': %s\n", static_cast<unsigned long long>(r.row), r.id.c_str(),
+                     r.reason.c_str());
+    }
+    return exit_code(e.code());
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "ofq %s: out of memory\n", command);
+    return 4;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ofq %s: internal error: %s\n", command, e.what());
+    return 4;
+  }
+}
+
+ProgressFn progress_bar(const std::string& label, bool quiet) {
+  if (quiet || !::isatty(2)) return {};
+  using clock = std::chrono::steady_clock;
+  struct State {
+    clock::time_point start = clock::now(), last{};
+  };
+  auto st = std::make_shared<State>();
+  return [st, label](uint64_t done, uint64_t total) {
+    const auto now = clock::now();
+    if (done < total && now - st->last < std::chrono::milliseconds(200)) return;
+    st->last = now;
+    const double secs = std::chrono::duration<double>(now - st->start).count();
+    const double mbs = secs > 0 ? double(done) / 1e6 / secs : 0;
+    const double frac = total ? double(done) / double(total) : 1;
+    const int width = 30, filled = int(frac * width);
+    const double eta = mbs > 0 ? double(total - done) / 1e6 / mbs : 0;
+    std::fprintf(stderr, "\r%s [%.*s%*s] %5.1f%% %8.1f MB %7.1f MB/s ETA %4.0fs", label.c_str(), filled,
+                 "##############################", width - filled, "", frac * 100, double(done) / 1e6, mbs,
+                 eta);
+    if (done >= total) std::fprintf(stderr, "\n");
+  };
+}
+
+Output::Output(const std::string& path) : path_(path) {
+  if (path.empty() || path == "-") {
+    sink_ = std::make_unique<FdSink>(1, "standard output");
+    return;
+  }
+  tmp_ = path + ".tmp." + std::to_string(::getpid());
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error(Errc::io_error, path + ": cannot write: " + std::strerror(errno));
+  sink_ = std::make_unique<FdSink>(fd_, path);
+}
+
+Output::~Output() {
+  if (!tmp_.empty() && fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(tmp_.c_str());
+  }
+}
+
+void Output::commit() {
+  if (tmp_.empty()) return;
+  int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0 || ::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp_.c_str());
+    throw Error(Errc::io_error, path_ + ": cannot write: " + std::strerror(e));
+  }
+}
+
+}  // namespace ofq::cli

@@ -1,0 +1,322 @@
+// Building FILE.ofqi (and FILE.fai) in one pass, and deciding where indexes live.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "fasta_index_internal.hpp"
+#include "index_build_internal.hpp"
+#include "ofq/error.hpp"
+#include "ofq/index_format.hpp"
+#include "ofq/sample.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ofq {
+namespace {
+
+std::string hex16(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string keyed_name(const std::string& fasta_path) {
+  std::error_code ec;
+  std::string abs = fs::absolute(fasta_path, ec).lexically_normal().string();
+  return fs::path(fasta_path).filename().string() + "." +
+         hex16(XXH3_64bits(abs.data(), abs.size())) + ".ofqi";
+}
+
+std::string cache_dir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/ofq";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/ofq";
+  return "/tmp/ofq-cache";
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
+/// reader never sees half a file.
+class AtomicFile {
+public:
+  explicit AtomicFile(std::string path) : path_(std::move(path)) {
+    tmp_ = path_ + ".tmp." + std::to_string(::getpid());
+    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      throw Error(Errc::io_error, path_ + ": cannot write index: " + std::strerror(errno));
+  }
+  ~AtomicFile() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      ::unlink(tmp_.c_str());
+    }
+  }
+  void write(const void* data, size_t n) {
+    const char* p = static_cast<const char*>(data);
+    while (n) {
+      ssize_t w = ::write(fd_, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) throw Error(Errc::io_error, path_ + ": write failed: " + std::strerror(errno));
+      p += w;
+      n -= size_t(w);
+    }
+    written_ += 0;
+  }
+  void commit() {
+    if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
+      fd_ = -1;
+      throw Error(Errc::io_error, path_ + ": write failed: " + std::strerror(errno));
+    }
+    fd_ = -1;
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      int e = errno;
+      ::unlink(tmp_.c_str());
+      throw Error(Errc::io_error, path_ + ": cannot rename into place: " + std::strerror(e));
+    }
+  }
+
+private:
+  std::string path_, tmp_;
+  int fd_ = -1;
+  uint64_t written_ = 0;
+};
+
+template <class T>
+void put(std::string& out, size_t at, T v) {
+  std::memcpy(out.data() + at, &v, sizeof v);
+}
+
+void pad8(std::string& s) { s.resize((s.size() + 7) & ~size_t(7), '\0'); }
+
+// The name table; also where duplicate names are found, with both lines named.
+std::string build_name_hash(const detail::FastaScanner& sc, const std::string& file) {
+  uint64_t cap = 16;
+  while (cap < sc.records.size() * 2) cap <<= 1;
+  std::vector<uint32_t> slots(cap, 0);
+  for (size_t id = 0; id < sc.records.size(); ++id) {
+    const auto& e = sc.records[id];
+    std::string_view name(sc.strings.data() + e.name_offset, e.name_length);
+    for (uint64_t s = detail::name_hash(name) & (cap - 1);; s = (s + 1) & (cap - 1)) {
+      if (slots[s] == 0) {
+        slots[s] = uint32_t(id + 1);
+        break;
+      }
+      const auto& o = sc.records[slots[s] - 1];
+      if (std::string_view(sc.strings.data() + o.name_offset, o.name_length) == name)
+        throw Error(Errc::file_refused,
+                    file + ": line " + std::to_string(sc.header_lines[id]) + ", record '" +
+                        std::string(name) + "': the name is already used by the record at line " +
+                        std::to_string(sc.header_lines[slots[s] - 1]) +
+                        " (names are cut at the first space or tab)");
+    }
+  }
+  std::string out(8 + cap * 4, '\0');
+  put<uint64_t>(out, 0, cap);
+  std::memcpy(out.data() + 8, slots.data(), cap * 4);
+  return out;
+}
+
+// samtools' .fai: name, length, offset, line bases, line bytes. samtools leaves out records
+// with no bases and refuses a file that ends with one, so we do the same.
+std::optional<std::string> fai_text(const detail::FastaScanner& sc) {
+  std::string out;
+  for (const auto& e : sc.records) {
+    if (!(e.flags & format::fai_expressible)) return std::nullopt;
+    if (e.length == 0) continue;
+    out.append(sc.strings.data() + e.name_offset, e.name_length);
+    out += '\t' + std::to_string(e.length) + '\t' + std::to_string(e.sequence_offset) + '\t' +
+           std::to_string(e.line_bases) + '\t' + std::to_string(e.line_bytes) + '\n';
+  }
+  if (!sc.records.empty() && sc.records.back().length == 0) return std::nullopt;
+  return out;
+}
+
+void write_small_file(const std::string& path, const std::string& bytes) {
+  AtomicFile f(path);
+  f.write(bytes.data(), bytes.size());
+  f.commit();
+}
+
+bool writable_dir(const fs::path& dir) {
+  return ::access(dir.empty() ? "." : dir.c_str(), W_OK) == 0;
+}
+
+std::string stem_of(const std::string& ofqi) { return ofqi.substr(0, ofqi.size() - 5); }
+
+}  // namespace
+
+IndexPaths index_paths(const std::string& fasta_path, const IndexOptions& opt) {
+  IndexPaths p;
+  std::string dir = opt.index_dir;
+  if (dir.empty())
+    if (const char* e = std::getenv("OFQ_INDEX_DIR"); e && *e) dir = e;
+  const std::string beside = fasta_path + ".ofqi";
+  const std::string cached = cache_dir() + "/" + keyed_name(fasta_path);
+  if (!dir.empty()) {
+    const std::string keyed = dir + "/" + keyed_name(fasta_path);
+    p.read_candidates[0] = keyed;
+    p.read_candidates[1] = beside;
+    p.read_candidates[2] = cached;
+    p.write_path = keyed;
+  } else {
+    p.read_candidates[0] = beside;
+    p.read_candidates[1] = cached;
+    p.write_path = writable_dir(fs::path(fasta_path).parent_path()) ? beside : cached;
+  }
+  return p;
+}
+
+std::string build_index(const std::string& fasta_path, const IndexOptions& opt) {
+  const Compression comp = detect_compression(fasta_path);
+  const FileFingerprint fp = fingerprint_file(fasta_path);
+  const IndexPaths paths = index_paths(fasta_path, opt);
+
+  int fd = ::open(fasta_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(Errc::io_error, fasta_path + ": cannot open: " + std::strerror(errno));
+  struct FdGuard {
+    int fd;
+    ~FdGuard() { ::close(fd); }
+  } guard{fd};
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+  detail::FastaScanner scanner(fasta_path);
+  XXH3_state_t* full = XXH3_createState();
+  XXH3_128bits_reset(full);
+  struct StateGuard {
+    XXH3_state_t* s;
+    ~StateGuard() { XXH3_freeState(s); }
+  } sguard{full};
+  std::function<void(const char*, size_t)> stored = [full](const char* p, size_t n) {
+    XXH3_128bits_update(full, p, n);
+  };
+
+  detail::ScanResult extra;
+  if (comp == Compression::plain) {
+    // 1 MiB reads: large enough that syscalls vanish, small enough to stay in L2/L3.
+    std::vector<char> buf(1 << 20);
+    uint64_t done = 0;
+    for (;;) {
+      ssize_t got = ::read(fd, buf.data(), buf.size());
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) throw Error(Errc::io_error, fasta_path + ": read failed: " + std::strerror(errno));
+      if (got == 0) break;
+      stored(buf.data(), size_t(got));
+      scanner.feed(buf.data(), size_t(got));
+      done += uint64_t(got);
+      if (opt.progress) opt.progress(done, fp.size_bytes);
+    }
+  } else {
+    detail::ScanInput in{fasta_path, fd, fp.size_bytes, scanner, stored, opt};
+    extra = comp == Compression::gzip ? detail::scan_gzip(in) : detail::scan_bgzf(in);
+  }
+  scanner.finish();
+
+  // Assemble: header, sections, section table.
+  std::string out(format::k_header_size, '\0');
+  std::vector<format::SectionEntry> table;
+  auto add = [&](uint32_t kind, const void* data, size_t n) {
+    pad8(out);
+    table.push_back({kind, 0, out.size(), n});
+    out.append(static_cast<const char*>(data), n);
+  };
+  add(format::records, scanner.records.data(), scanner.records.size() * sizeof(format::RecordEntry));
+  add(format::strings, scanner.strings.data(), scanner.strings.size());
+  const std::string hash = build_name_hash(scanner, fasta_path);
+  add(format::name_hash, hash.data(), hash.size());
+  add(format::runs, scanner.runs.data(), scanner.runs.size() * sizeof(format::GeometryRun));
+  for (const auto& s : extra.sections) add(s.kind, s.bytes.data(), s.bytes.size());
+  pad8(out);
+  const uint64_t table_offset = out.size();
+  out.append(reinterpret_cast<const char*>(table.data()), table.size() * sizeof(format::SectionEntry));
+
+  std::memcpy(out.data(), format::k_magic, 8);
+  put<uint32_t>(out, 8, format::k_version);
+  put<uint32_t>(out, 12, format::k_header_size);
+  out[16] = char(comp);
+  put<uint64_t>(out, 24, fp.size_bytes);
+  put<int64_t>(out, 32, fp.mtime_ns);
+  std::memcpy(out.data() + 40, fp.content, 16);
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, XXH3_128bits_digest(full));
+  std::memcpy(out.data() + 56, c.digest, 16);
+  put<uint64_t>(out, 72, scanner.uncompressed_size);
+  put<uint64_t>(out, 80, scanner.records.size());
+  put<uint64_t>(out, 88, scanner.total_bases);
+  put<uint32_t>(out, 96, uint32_t(table.size()));
+  put<uint64_t>(out, 104, table_offset);
+
+  // The file may have changed while we read it: then this index describes nothing.
+  const FileFingerprint after = fingerprint_file(fasta_path);
+  if (after.size_bytes != fp.size_bytes || std::memcmp(after.content, fp.content, 16) != 0)
+    throw Error(Errc::corrupt_input, fasta_path + ": the file changed while it was being indexed");
+
+  std::error_code ec;
+  fs::create_directories(fs::path(paths.write_path).parent_path(), ec);
+  write_small_file(paths.write_path, out);
+  if (opt.write_fai) {
+    const std::string stem = stem_of(paths.write_path);
+    if (auto fai = fai_text(scanner)) write_small_file(stem + ".fai", *fai);
+    if (!extra.gzi_bytes.empty()) write_small_file(stem + ".gzi", extra.gzi_bytes);
+  }
+  return paths.write_path;
+}
+
+IndexCheck check_index(const std::string& fasta_path, const IndexOptions& opt, bool full) {
+  IndexCheck r;
+  const IndexPaths paths = index_paths(fasta_path, opt);
+  for (const auto& cand : paths.read_candidates) {
+    if (cand.empty() || ::access(cand.c_str(), F_OK) != 0) continue;
+    r.index_path = cand;
+    try {
+      FastaIndex idx = FastaIndex::open(cand);
+      const FileFingerprint now = fingerprint_file(fasta_path);
+      const FileFingerprint then = idx.fingerprint();
+      if (now.size_bytes != then.size_bytes) {
+        r.state = IndexState::stale;
+        r.detail = "the file is " + std::to_string(now.size_bytes) + " bytes, the index was built for " +
+                   std::to_string(then.size_bytes);
+        continue;
+      }
+      if (std::memcmp(now.content, then.content, 16) != 0) {
+        r.state = IndexState::stale;
+        r.detail = "the file's content changed since it was indexed";
+        continue;
+      }
+      if (full) {
+        std::ifstream in(fasta_path, std::ios::binary);
+        XXH3_state_t* st = XXH3_createState();
+        XXH3_128bits_reset(st);
+        std::vector<char> buf(1 << 20);
+        while (in) {
+          in.read(buf.data(), std::streamsize(buf.size()));
+          XXH3_128bits_update(st, buf.data(), size_t(in.gcount()));
+        }
+        XXH128_canonical_t c;
+        XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+        XXH3_freeState(st);
+        const auto* stored = idx.impl().base + 56;
+        if (std::memcmp(c.digest, stored, 16) != 0) {
+          r.state = IndexState::stale;
+          r.detail = "a full read found bytes that changed since the file was indexed";
+          continue;
+        }
+      }
+      r.state = IndexState::fresh;
+      r.detail.clear();
+      return r;
+    } catch (const Error& e) {
+      r.state = IndexState::damaged;
+      r.detail = e.what();
+    }
+  }
+  if (r.index_path.empty()) r.index_path = paths.write_path;
+  return r;
+}
+
+}  // namespace ofq

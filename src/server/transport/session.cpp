@@ -1,0 +1,373 @@
+// One HTTP/1.1 connection: read a request (header, then body, each with its timeout),
+// route it, write the answer, repeat while keep-alive holds. All of a session's work runs
+// on its strand; streamed answers are produced on the worker pool and handed over through
+// a bounded Pipe, so that a slow client slows the producer instead of growing memory.
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <optional>
+
+#include "ofq/server/error_status.hpp"
+#include "transport/transport.hpp"
+
+namespace ofq::server::transport {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+/// Producer (worker thread) to consumer (session strand) hand-over of answer bytes.
+struct Pipe {
+  explicit Pipe(size_t limit_bytes) : limit(limit_bytes) {}
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<std::string> queue;
+  size_t queued = 0;  ///< bytes queued or being written
+  const size_t limit;
+  bool done = false, failed = false, cancelled = false;
+  std::optional<Response> error;  ///< the error answer, when failed
+  std::function<void()> notify;   ///< wakes the session (posts to its strand)
+};
+
+class PipeSink final : public OutputSink {
+public:
+  explicit PipeSink(std::shared_ptr<Pipe> p) : pipe_(std::move(p)) {}
+  void write(std::string_view bytes) override {
+    if (bytes.empty()) return;
+    {
+      std::unique_lock lock(pipe_->m);
+      pipe_->cv.wait(lock, [&] { return pipe_->cancelled || pipe_->queued < pipe_->limit; });
+      if (pipe_->cancelled) throw Error(Errc::io_error, "the client closed the connection");
+      pipe_->queue.emplace_back(bytes);
+      pipe_->queued += bytes.size();
+    }
+    pipe_->notify();
+  }
+
+private:
+  std::shared_ptr<Pipe> pipe_;
+};
+
+}  // namespace
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+  Session(tcp::socket&& socket, Context& ctx) : stream_(std::move(socket)), ctx_(ctx) {
+    ++ctx_.active;
+  }
+  ~Session() { --ctx_.active; }
+
+  void run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  }
+
+  /// From Context::close_idle_sessions (any thread): a session waiting for its next
+  /// request is closed; one answering finishes first (keep-alive is off once stopping).
+  void close_if_idle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->idle_) self->close();
+    });
+  }
+
+private:
+  const ServerOptions& opt() const { return *ctx_.opt; }
+
+  void read_header() {
+    if (ctx_.stopping) return close();
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    parser_->body_limit(opt().limits.max_body_bytes);
+    idle_ = true;
+    stream_.expires_after(first_ ? opt().header_timeout : opt().idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, size_t) {
+    idle_ = false;
+    first_ = false;
+    if (ec) {
+      // The peer closed or timed out between requests: nothing to answer.
+      if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+          ec == net::error::operation_aborted || ec == net::error::connection_reset)
+        return close();
+      keep_alive_ = false;
+      return send(error_response(400, "bad_request", "malformed HTTP request: " + ec.message()));
+    }
+    auto& req = parser_->get();
+    version_ = req.version();
+    keep_alive_ = req.keep_alive() && !ctx_.stopping;
+    head_ = req.method() == http::verb::head;
+    if (auto len = parser_->content_length(); len && *len > opt().limits.max_body_bytes) {
+      keep_alive_ = false;  // the body is not read: the connection cannot be reused
+      return send(error_response(413, "too_large",
+                                 "request body of " + std::to_string(*len) + " bytes is over the limit of " +
+                                     std::to_string(opt().limits.max_body_bytes) + " bytes (--max-body)"));
+    }
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+      stream_.expires_after(opt().write_timeout);
+      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code e, size_t) {
+        if (e) return self->close();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    stream_.expires_after(opt().body_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, size_t) {
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      return send(error_response(413, "too_large",
+                                 "request body is over the limit of " +
+                                     std::to_string(opt().limits.max_body_bytes) + " bytes (--max-body)"));
+    }
+    if (ec) return close();  // timeout or reset while reading the body: no one to answer
+    auto msg = parser_->release();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.headers.reserve(8);
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    req.body = std::move(msg.body());
+    Response res = ctx_.router->dispatch(req);
+    if (res.streaming() && !head_) return start_stream(std::move(res));
+    res.stream = nullptr;
+    send(std::move(res));
+  }
+
+  template <class Message>
+  void set_common(Message& m, const Response& r) {
+    m.set(http::field::server, "ofq");
+    m.set(http::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) m.set(k, v);
+    m.keep_alive(keep_alive_);
+  }
+
+  void send(Response r) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), version_ ? version_ : 11);
+    set_common(*res, r);
+    if (head_) {
+      // HEAD: the headers of the GET answer, with its length, and no body.
+      res->content_length(r.body.size());
+    } else {
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+    }
+    stream_.expires_after(opt().write_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->after_response();
+    });
+  }
+
+  void after_response() {
+    if (keep_alive_ && !ctx_.stopping) return read_header();
+    close();
+  }
+
+  void start_stream(Response r) {
+    pipe_ = std::make_shared<Pipe>(opt().stream_buffer_bytes);
+    std::weak_ptr<Session> weak = shared_from_this();
+    auto ex = stream_.get_executor();
+    pipe_->notify = [weak, ex] {
+      if (auto self = weak.lock()) net::post(ex, [self] { self->pump(); });
+    };
+    auto fn = std::move(r.stream);
+    r.stream = nullptr;
+    pending_ = std::move(r);
+    headers_sent_ = false;
+    // The session is kept alive by the worker until it is done with the pipe.
+    net::post(*ctx_.workers, [self = shared_from_this(), pipe = pipe_, fn = std::move(fn)] {
+      PipeSink sink(pipe);
+      std::optional<Response> err;
+      try {
+        fn(sink);
+      } catch (const ApiError& e) {
+        err = error_response(e);
+      } catch (const Error& e) {
+        err = self->ctx_.router->on_engine_error ? self->ctx_.router->on_engine_error(e)
+                                                 : error_response(http_error_kind(e.code()).status,
+                                                                  http_error_kind(e.code()).code, e.what());
+      } catch (const std::exception&) {
+        err = error_response(500, "internal", "internal error while streaming the answer");
+      }
+      {
+        std::lock_guard lock(pipe->m);
+        if (err) {
+          pipe->failed = true;
+          pipe->error = std::move(err);
+        } else {
+          pipe->done = true;
+        }
+      }
+      pipe->notify();
+    });
+  }
+
+  void pump() {
+    if (writing_ || !pipe_ || closed_) return;
+    std::unique_lock lock(pipe_->m);
+    if (!headers_sent_) {
+      if (pipe_->failed && pipe_->queue.empty()) {
+        // Nothing reached the client yet: a normal error answer (API.md).
+        Response err = std::move(*pipe_->error);
+        lock.unlock();
+        pipe_.reset();
+        return send(std::move(err));
+      }
+      if (pipe_->done) {
+        // The whole answer fitted in the pipe: send it with a Content-Length.
+        std::string body;
+        body.reserve(pipe_->queued);
+        for (auto& c : pipe_->queue) body += c;
+        pipe_->queue.clear();
+        lock.unlock();
+        pipe_.reset();
+        Response r = std::move(pending_);
+        r.body = std::move(body);
+        return send(std::move(r));
+      }
+      if (pipe_->queue.empty()) return;
+      lock.unlock();
+      headers_sent_ = true;
+      writing_ = true;
+      head_msg_ = std::make_unique<http::response<http::empty_body>>(
+          static_cast<http::status>(pending_.status), version_);
+      set_common(*head_msg_, pending_);
+      head_msg_->chunked(true);
+      head_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(*head_msg_);
+      stream_.expires_after(opt().write_timeout);
+      http::async_write_header(stream_, *head_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
+        self->writing_ = false;
+        if (ec) return self->abort_stream();
+        self->pump();
+      });
+      return;
+    }
+    if (!pipe_->queue.empty()) {
+      chunk_ = std::move(pipe_->queue.front());
+      pipe_->queue.pop_front();
+      lock.unlock();
+      writing_ = true;
+      stream_.expires_after(opt().write_timeout);
+      net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                         self->writing_ = false;
+                         if (self->pipe_) {
+                           {
+                             std::lock_guard l(self->pipe_->m);
+                             self->pipe_->queued -= self->chunk_.size();
+                           }
+                           self->pipe_->cv.notify_all();
+                         }
+                         self->chunk_.clear();
+                         if (ec) return self->abort_stream();
+                         self->pump();
+                       });
+      return;
+    }
+    if (pipe_->done) {
+      lock.unlock();
+      writing_ = true;
+      stream_.expires_after(opt().write_timeout);
+      net::async_write(stream_, http::make_chunk_last(), [self = shared_from_this()](beast::error_code ec, size_t) {
+        self->writing_ = false;
+        self->pipe_.reset();
+        if (ec) return self->close();
+        self->after_response();
+      });
+      return;
+    }
+    if (pipe_->failed) {
+      // Bytes were sent: end without the final chunk, so that every client sees a failed
+      // transfer rather than a short answer that looks whole (API.md).
+      lock.unlock();
+      pipe_.reset();
+      return close();
+    }
+  }
+
+  void abort_stream() {
+    if (pipe_) {
+      {
+        std::lock_guard lock(pipe_->m);
+        pipe_->cancelled = true;
+      }
+      pipe_->cv.notify_all();
+      pipe_.reset();
+    }
+    close();
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    if (pipe_) {
+      {
+        std::lock_guard lock(pipe_->m);
+        pipe_->cancelled = true;
+      }
+      pipe_->cv.notify_all();
+      pipe_.reset();
+    }
+    beast::error_code ec;
+    // Errors here are ignored on purpose: the peer may already be gone, and there is
+    // nobody left to tell.
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  Context& ctx_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false, head_ = false, first_ = true, idle_ = false, closed_ = false;
+
+  std::shared_ptr<Pipe> pipe_;
+  Response pending_;
+  bool headers_sent_ = false, writing_ = false;
+  std::unique_ptr<http::response<http::empty_body>> head_msg_;
+  std::unique_ptr<http::response_serializer<http::empty_body>> head_sr_;
+  std::string chunk_;
+};
+
+void Context::close_idle_sessions() {
+  std::lock_guard lock(sessions_mutex);
+  for (auto& w : sessions)
+    if (auto s = w.lock()) s->close_if_idle();
+}
+
+void start_session(tcp::socket socket, Context& ctx) {
+  auto s = std::make_shared<Session>(std::move(socket), ctx);
+  {
+    std::lock_guard lock(ctx.sessions_mutex);
+    // Forget the sessions that ended, then remember this one.
+    ctx.sessions.remove_if([](const std::weak_ptr<Session>& w) { return w.expired(); });
+    ctx.sessions.push_back(s);
+  }
+  s->run();
+}
+
+}  // namespace ofq::server::transport

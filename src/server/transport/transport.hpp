@@ -1,0 +1,37 @@
+// Private to src/server: the Beast session that serves one connection.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+
+#include "ofq/server/http.hpp"
+#include "ofq/server/server.hpp"
+
+namespace ofq::server::transport {
+
+class Session;
+
+/// What sessions share with the server that owns them.
+struct Context {
+  const Router* router = nullptr;
+  const ServerOptions* opt = nullptr;
+  boost::asio::thread_pool* workers = nullptr;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> active{0};
+
+  // Live sessions, so that a stop can close the idle keep-alive ones at once.
+  std::mutex sessions_mutex;
+  std::list<std::weak_ptr<Session>> sessions;
+  void close_idle_sessions();
+};
+
+/// Takes over a connected socket and serves requests on it until it closes.
+void start_session(boost::asio::ip::tcp::socket socket, Context& ctx);
+
+}  // namespace ofq::server::transport
