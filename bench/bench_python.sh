@@ -72,7 +72,7 @@ printf 'sample_id\tpath\tannotation\nBENCH\tbench.fa\t\nTARA_A100000171\tTARA_A1
 # ---- the server -------------------------------------------------------------------------
 port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 log=$WORK/serve.log
-"$OFQ" serve "$cat_root" --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
+"$OFQ" serve "$cat_root" --listen "127.0.0.1:$port" >"$log" 2>&1 &
 srv=$!
 trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null || true' EXIT
 url=http://127.0.0.1:$port/

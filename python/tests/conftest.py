@@ -72,7 +72,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = Path(log or (self.root.parent / f"ofq-serve-{self.port}.log"))
-        args = [str(BINARY), "serve", str(self.root), "--host", "127.0.0.1", "--port", str(self.port)]
+        args = [str(BINARY), "serve", str(self.root), "--listen", f"127.0.0.1:{self.port}"]
         args += list(extra) + os.environ.get("OFQ_SERVE_ARGS", "").split()
         self.args = args
         self._log = open(self.log_path, "wb")
@@ -111,6 +111,12 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
         self._log.close()
+
+
+def serve_has_option(option):
+    """Whether this build's `ofq serve --help` lists ``option`` (e.g. --tokens)."""
+    r = subprocess.run([str(BINARY), "serve", "--help"], capture_output=True, text=True, timeout=30)
+    return option in r.stdout + r.stderr
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 import oceania
 from oceania import OceaniaClient
 
-from conftest import PUBLISHED
+from conftest import PUBLISHED, serve_has_option
 
 SEED_SAMPLE = "TARA_A100000171"
 # the original README's REQUEST_PARAMS, as notebooks have it
@@ -318,13 +318,22 @@ def test_every_bad_row_is_reported_together(client):
     with pytest.raises(oceania.BadPositionsError) as e:
         client.get_sequences_from_fasta(SEED_SAMPLE, bad)
     assert (e.value.code, e.value.status) == ("bad_positions", 422)
-    assert str(e.value).startswith(e.value.message)
+    assert e.value.message == BAD_MESSAGE
     assert e.value.rows == BAD_ROWS
+    assert str(e.value) == (BAD_MESSAGE + "; row 1 (NO_SUCH_SEQUENCE): unknown sequence; "
+                            "row 2 (TARA_A100000171_G_scaffold48_1): start 50 is greater than end 10; "
+                            "row 3 (TARA_A100000171_G_scaffold48_1): unknown type 'reverse': expected "
+                            "raw, complement or reverse_complement; row 4 (TARA_A100000171_G_scaffold48_1): "
+                            "start must be >= 0, found '-1'; row 5 (TARA_A100000171_G_scaffold48_1): "
+                            "expected [id, start, end] or [id, start, end, type], found 2 item(s); "
+                            "and 1 more rows")
 
 
 # ---- access -----------------------------------------------------------------------------
 
 def test_token(own_server, tmp_path, monkeypatch):
+    if not serve_has_option("--tokens"):
+        pytest.skip("THIS ofq serve HAS NO --tokens (API.md, Access): the token test cannot run")
     tokens = tmp_path / "tokens"
     tokens.write_text("s3cret-token\n")
     s = own_server("--tokens", str(tokens))
@@ -407,7 +416,11 @@ def test_server_killed_while_streaming_to_a_path_leaves_no_file(own_server, tmp_
 
 # ---- jobs -------------------------------------------------------------------------------
 
-def test_job_route_gives_the_same_answer(client):
+def test_job_route_gives_the_same_answer(client, server):
+    import requests
+    probe = requests.post(server.url + "v1/jobs", json={}, timeout=10)
+    if probe.status_code in (404, 405) and probe.json().get("error") in ("not_found", "method_not_allowed"):
+        pytest.skip("THIS ofq serve HAS NO /v1/jobs (issue 5): the job test cannot run")
     got = client.get_sequences_from_fasta(SEED_SAMPLE, REQUEST_PARAMS, job=True)
     pd.testing.assert_frame_equal(got, expected("expected_tara_a100000171.csv"))
 
@@ -416,4 +429,14 @@ def test_job_route_gives_the_same_answer(client):
 # passes on unchanged).
 UNKNOWN_SAMPLE_MESSAGE = "no sample 'TARA_NOPE' in this catalog; GET /v1/samples lists them"
 STRICT_REASON = "end 635 is past the end of the sequence (length 522)"
-BAD_ROWS = []
+BAD_MESSAGE = "6 of 7 positions of sample 'TARA_A100000171' are invalid; nothing was extracted"
+BAD_ROWS = [
+    {"row": 1, "id": "NO_SUCH_SEQUENCE", "reason": "unknown sequence"},
+    {"row": 2, "id": "TARA_A100000171_G_scaffold48_1", "reason": "start 50 is greater than end 10"},
+    {"row": 3, "id": "TARA_A100000171_G_scaffold48_1",
+     "reason": "unknown type 'reverse': expected raw, complement or reverse_complement"},
+    {"row": 4, "id": "TARA_A100000171_G_scaffold48_1", "reason": "start must be >= 0, found '-1'"},
+    {"row": 5, "id": "TARA_A100000171_G_scaffold48_1",
+     "reason": "expected [id, start, end] or [id, start, end, type], found 2 item(s)"},
+    {"row": 6, "id": "TARA_A100000171_G_scaffold48_1", "reason": "start must be a whole number >= 0, found '\"x\"'"},
+]

@@ -5,6 +5,8 @@
 // (whitespace, a foreign letter, a bad byte) is looked at again. Header lines are gathered in
 // a small carry buffer; sequence lines are never buffered, so a record of one 1 GB line costs
 // no memory.
+#include <emmintrin.h>  // SSE2: part of every x86-64, so no dispatch is needed
+
 #include <cstring>
 #include <string_view>
 
@@ -49,6 +51,38 @@ std::string quote_byte(unsigned char c) {
   else
     std::snprintf(buf, sizeof buf, "byte 0x%02X", c);
   return buf;
+}
+
+// The common line: only a/c/g/t/n/u in either case. 16 bytes at a time, OR-ing 0x20 folds
+// case; this is what keeps indexing near memory speed (the table path costs ~3x as much).
+// Sets *t / *u when the line holds T or U; false when any byte is something else.
+bool plain_nucleotides(const char* p, size_t n, bool* t, bool* u) {
+  const __m128i fold = _mm_set1_epi8(0x20);
+  const __m128i a = _mm_set1_epi8('a'), c = _mm_set1_epi8('c'), g = _mm_set1_epi8('g'),
+                tt = _mm_set1_epi8('t'), nn = _mm_set1_epi8('n'), uu = _mm_set1_epi8('u');
+  __m128i seen_t = _mm_setzero_si128(), seen_u = _mm_setzero_si128();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), fold);
+    const __m128i is_t = _mm_cmpeq_epi8(v, tt), is_u = _mm_cmpeq_epi8(v, uu);
+    const __m128i ok = _mm_or_si128(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, c)),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, g), _mm_cmpeq_epi8(v, nn))),
+        _mm_or_si128(is_t, is_u));
+    if (_mm_movemask_epi8(ok) != 0xFFFF) return false;
+    seen_t = _mm_or_si128(seen_t, is_t);
+    seen_u = _mm_or_si128(seen_u, is_u);
+  }
+  bool bt = _mm_movemask_epi8(seen_t) != 0, bu = _mm_movemask_epi8(seen_u) != 0;
+  for (; i < n; ++i) {
+    const char x = char(p[i] | 0x20);
+    if (x == 't') bt = true;
+    else if (x == 'u') bu = true;
+    else if (x != 'a' && x != 'c' && x != 'g' && x != 'n') return false;
+  }
+  *t = *t || bt;
+  *u = *u || bu;
+  return true;
 }
 
 }  // namespace
@@ -242,6 +276,20 @@ void FastaScanner::feed(const char* data, size_t n) {
       case State::Where::sequence: {
         const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(end - p)));
         const char* stop = nl ? nl : end;
+        if (st.in_record && st.line_spaces == 0 &&
+            plain_nucleotides(p, size_t(stop - p), &st.rec_seen_t, &st.rec_seen_u)) {
+          st.line_bases += uint64_t(stop - p);
+          st.offset += uint64_t(stop - p);
+          p = stop;
+          if (nl) {
+            ++p;
+            ++st.offset;
+            end_sequence_line(*this, st, st.offset - st.line_offset, true);
+            ++st.line;
+            st.where = State::Where::line_start;
+          }
+          break;
+        }
         uint8_t mask = 0;
         for (const char* q = p; q < stop; ++q) mask |= cls[uint8_t(*q)];
         if ((mask & (k_space | k_gt | k_bad)) || ((mask & k_foreign) && !st.rec_foreign) ||

@@ -148,7 +148,11 @@ PositionReader::PositionReader(std::istream& in, std::string name, PositionsForm
   bool got = false;
   while (std::getline(im.in, first)) {
     if (!first.empty() && first.back() == '\r') first.pop_back();
-    if (!trim(first).empty()) {
+    std::string_view t = trim(first);
+    // BED header lines say nothing about the columns: look past them.
+    const bool bed_header = im.format != PositionsFormat::csv && im.format != PositionsFormat::tsv &&
+                            (t.starts_with("#") || t.starts_with("track") || t.starts_with("browser"));
+    if (!t.empty() && !bed_header) {
       got = true;
       break;
     }

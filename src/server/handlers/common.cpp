@@ -22,13 +22,13 @@ std::shared_ptr<Batch> batch_from_body(const Service& svc, const SampleEntry& e,
     std::vector<RowError> rows = batch->errors();
     for (auto& r : rows) r.reason = svc.catalog.scrub(r.reason);
     uint64_t n = batch->error_count();
-    throw ApiError(422, "bad_positions",
+    std::string msg =
                    std::to_string(n) + " of " + std::to_string(batch->size()) + " position" +
                        (batch->size() == 1 ? "" : "s") + " of sample '" + e.sample_id +
                        "' " + (n == 1 ? "is" : "are") + " invalid" +
                        (rows.size() < n ? " (the first " + std::to_string(rows.size()) + " are listed)" : "") +
-                       "; nothing was extracted",
-                   std::move(rows));
+                       "; nothing was extracted";
+    throw ApiError(422, "bad_positions", msg, std::move(rows));
   }
   return batch;
 }

@@ -200,7 +200,11 @@ Response get_region(Service& svc, const Request& req) {
   if (!fmt) {
     res.content_type = "text/plain; charset=utf-8";
     if (bases <= svc.limits.max_region_inline) {
-      sample->fetch(rid, start, end, type, res.body);
+      try {
+        sample->fetch(rid, start, end, type, res.body);
+      } catch (const Error& err) {
+        return svc.engine_error(err, &e);  // a corrupt file goes back to indexing
+      }
       return res;
     }
     res.stream = [sample, rid, start, end, type](OutputSink& sink) {
@@ -225,7 +229,11 @@ Response get_region(Service& svc, const Request& req) {
   if (bases <= svc.limits.max_region_inline) {
     StringSink sink;
     auto w = make_writer(*fmt, sink, WriterOptions{});
-    write(*w);
+    try {
+      write(*w);
+    } catch (const Error& err) {
+      return svc.engine_error(err, &e);
+    }
     res.body = std::move(sink.data);
     return res;
   }
