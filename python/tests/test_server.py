@@ -364,7 +364,7 @@ def test_server_stopped_before_the_call(own_server):
 
 def big_batch():
     """About 200 MB of answer from the Vibrio contigs: long enough to be cut mid-way."""
-    return [("NODE_1", 0, 100_000)] * 2000
+    return [("NODE_1056", 0, 100_000)] * 2000  # NODE_1056 is 134,054 bases long
 
 
 class KillOnFirstWrite(io.RawIOBase):

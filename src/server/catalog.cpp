@@ -128,7 +128,8 @@ bool is_annotation_name(const std::string& name) {
 std::string lexical_key_problem(std::string_view key, std::string_view what) {
   std::string shown(key.substr(0, 200));
   if (key.empty()) return std::string(what) + " is empty";
-  if (key.front() == '/') return std::string(what) + " '" + shown + "' is absolute; give it relative to the catalog";
+  // An absolute path is not echoed: errors name no path outside the catalog.
+  if (key.front() == '/') return std::string(what) + " is an absolute path; give it relative to the catalog";
   for (unsigned char c : key)
     if (c < 0x20 || c == 0x7f || c == '\\')
       return std::string(what) + " holds a control byte or a backslash";

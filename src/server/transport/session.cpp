@@ -100,6 +100,10 @@ private:
           ec == net::error::operation_aborted || ec == net::error::connection_reset)
         return close();
       keep_alive_ = false;
+      if (ec == http::error::body_limit)  // Content-Length over the limit, found with the header
+        return send(error_response(413, "too_large",
+                                   "request body is over the limit of " +
+                                       std::to_string(opt().limits.max_body_bytes) + " bytes (--max-body)"));
       return send(error_response(400, "bad_request", "malformed HTTP request: " + ec.message()));
     }
     auto& req = parser_->get();
