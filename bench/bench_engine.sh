@@ -239,7 +239,10 @@ bench_extract() {
       [[ $kind == mixed ]] && ref=$ref_mixed
       if [[ -n $OFQ ]]; then
         run_case extract "$kind-$n" ofq regions "$n" "$ref" "" -- \
-          "$OFQ" extract "$CAT" "$Q/q$n-$kind.tsv" --format fasta "${OFQ_THREADS[@]}"
+          "$OFQ" extract "$CAT" "$Q/q$n-$kind.tsv" --format fasta --quiet "${OFQ_THREADS[@]}"
+        # The peers use one core; this row shows what ofq does with one too.
+        [[ -z $THREADS ]] && run_case extract "$kind-$n" "ofq -t1" regions "$n" "$ref" "" -- \
+          "$OFQ" extract "$CAT" "$Q/q$n-$kind.tsv" --format fasta --quiet --threads 1
       fi
       run_case extract "$kind-$n" pyfaidx regions "$n" "$ref" "" -- \
         "$PY" "$HERE/lib/pyfaidx_extract.py" "$CAT" "$Q/q$n-$kind.tsv"
@@ -268,9 +271,9 @@ bench_long() {
   echo "$nlong" > "$RUN/long-records"
   [[ -n $OFQ ]] || return 0
   run_case long raw ofq bases "$bytes" "$ref_raw" "" -- \
-    "$OFQ" extract "$CAT" "$Q/long-raw.tsv" --format fasta "${OFQ_THREADS[@]}"
+    "$OFQ" extract "$CAT" "$Q/long-raw.tsv" --format fasta --quiet "${OFQ_THREADS[@]}"
   run_case long rc ofq bases "$bytes" "$ref_rc" "" -- \
-    "$OFQ" extract "$CAT" "$Q/long-rc.tsv" --format fasta "${OFQ_THREADS[@]}"
+    "$OFQ" extract "$CAT" "$Q/long-rc.tsv" --format fasta --quiet "${OFQ_THREADS[@]}"
 }
 
 # ---------------------------------------------------------------- index build
@@ -341,11 +344,11 @@ bench_lookup() {
       FAILED=1
       manifest lookup "$name" "ofq faidx" regions 1 - DISAGREES "ofq faidx"
     fi
-    "$OFQ" extract "$f" -r "$region" --format fasta > "$RUN/out/lookup-$name-ofqx.fa" || true
+    "$OFQ" extract "$f" -r "$region" --format fasta --quiet > "$RUN/out/lookup-$name-ofqx.fa" || true
     seqs "$RUN/out/lookup-$name-ofqx.fa" > "$RUN/cmp/lookup-$name-ofqx.txt"
     seqs "$RUN/out/lookup-$name-samtools.fa" > "$RUN/cmp/lookup-$name-samtools.txt"
     if agree "ofq extract -r $name" "$RUN/cmp/lookup-$name-ofqx.txt" "$RUN/cmp/lookup-$name-samtools.txt"; then
-      lookup_time "$name" "ofq extract -r" $((RUNS * 10)) "$OFQ" extract "$f" -r "$region" --format fasta
+      lookup_time "$name" "ofq extract -r" $((RUNS * 10)) "$OFQ" extract "$f" -r "$region" --format fasta --quiet
     else
       manifest lookup "$name" "ofq extract -r" regions 1 - DISAGREES "ofq extract -r"
     fi
@@ -386,12 +389,12 @@ bench_memory() {
   for n in $NS; do
     memprobe "extract mixed $n" samtools "$n" samtools faidx -r "$Q/q$n-mixed.regions.txt" "$CAT"
     if [[ -n $OFQ ]]; then
-      memprobe "extract mixed $n" ofq "$n" "$OFQ" extract "$CAT" "$Q/q$n-mixed.tsv" --format fasta "${OFQ_THREADS[@]}"
+      memprobe "extract mixed $n" ofq "$n" "$OFQ" extract "$CAT" "$Q/q$n-mixed.tsv" --format fasta --quiet "${OFQ_THREADS[@]}"
     fi
   done
   memprobe "long rc (whole records >= 50 kb)" samtools "$nlong" samtools faidx -i -r "$Q/long.regions.txt" "$CAT"
   if [[ -n $OFQ ]]; then
-    memprobe "long rc (whole records >= 50 kb)" ofq "$nlong" "$OFQ" extract "$CAT" "$Q/long-rc.tsv" --format fasta "${OFQ_THREADS[@]}"
+    memprobe "long rc (whole records >= 50 kb)" ofq "$nlong" "$OFQ" extract "$CAT" "$Q/long-rc.tsv" --format fasta --quiet "${OFQ_THREADS[@]}"
   fi
   local f name region
   for f in "$CAT" "$MANY"; do

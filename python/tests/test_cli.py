@@ -1,6 +1,7 @@
 """The ``oceania`` command (``python3 -m oceania`` and the installed console script)."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -105,6 +106,12 @@ def test_query_fasta_writes_the_published_file(server, tmp_path):
             "csv", out2, "-q")
     assert (r.returncode, r.stderr) == (0, "")
     assert out2.read_bytes() == (PUBLISHED / "expected_tara_r110002003.csv").read_bytes()
+    # a storage key names the sample too, as in the original README's example
+    out3 = tmp_path / "by_key.csv"
+    r = run("query-fasta", "published/assemblies/TARA_A100000171.scaftig.gz", QUERY, "csv", out3, "-q",
+            url=server.url)
+    assert (r.returncode, r.stderr) == (0, "")
+    assert out3.read_bytes() == (PUBLISHED / "expected_tara_a100000171.csv").read_bytes()
 
 
 def test_query_fasta_to_stdout_as_fasta(server):
@@ -127,6 +134,13 @@ def test_query_fasta_server_errors_name_the_line(server, tmp_path):
     assert not (tmp_path / "o.csv").exists()
     r = run("query-fasta", "TARA_NOPE", QUERY, "csv", tmp_path / "o.csv", url=server.url)
     assert (r.returncode, r.stderr) == (1, CLI_UNKNOWN_SAMPLE)
+    nowhere = tmp_path / "no" / "dir" / "o.csv"
+    r = run("query-fasta", "TARA_A100000171", QUERY, "csv", nowhere, url=server.url)
+    assert (r.returncode, r.stderr) == (3, f"oceania: error: cannot write {nowhere}: No such file or directory\n")
+    r = run("query-fasta", "--strict", "TARA_A100000171", QUERY, "csv", tmp_path / "o.csv", url=server.url)
+    assert (r.returncode, r.stderr) == (
+        1, "oceania: error: 1 of 10 positions of sample 'TARA_A100000171' is invalid; nothing was extracted; "
+           f"{QUERY} line 9 (TARA_A100000171_G_C2001995_1): end 635 is past the end of the sequence (length 522)\n")
 
 
 def test_list(server):
@@ -166,8 +180,12 @@ def test_install_into_a_venv_without_an_index(server, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", str(venv)], check=True,
                    timeout=120)
+    # from a copy: pip builds in the source folder (build/, *.egg-info)
+    source = tmp_path / "python"
+    shutil.copytree(REPO / "python", source, ignore=shutil.ignore_patterns(
+        "build", "*.egg-info", "__pycache__", ".venv", "tests"))
     r = subprocess.run([str(venv / "bin" / "pip"), "install", "--no-build-isolation", "--no-index",
-                        str(REPO / "python")], capture_output=True, text=True, timeout=300,
+                        str(source)], capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"))
     assert r.returncode == 0, r.stdout + r.stderr
     out = tmp_path / "o.csv"

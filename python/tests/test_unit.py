@@ -301,7 +301,7 @@ def test_cut_chunked_answer_raises_and_leaves_no_file(make_stub, tmp_path):
     with pytest.raises(oceania.TransferError) as e:
         c.get_sequences_from_fasta("X", [("s1", 0, 2)] * 3)
     assert str(e.value) == (f"the answer from {s.url} was cut short after {len(part)} bytes (the "
-                            "server stopped or failed while sending it); nothing was kept")
+                            "server stopped or failed while sending it)")
     out = tmp_path / "out.csv"
     with pytest.raises(oceania.TransferError):
         c.get_sequences_from_fasta_to_file("X", [("s1", 0, 2)] * 3, "csv", out)
@@ -313,7 +313,7 @@ def test_cut_answer_with_length_raises(make_stub):
     s = make_stub(S.length_then_cut(part, len(part) + 100))
     with pytest.raises(oceania.TransferError) as e:
         OceaniaClient(url=s.url).get_sequences_from_fasta("X", [("s1", 0, 2)])
-    assert e.value.message.startswith(f"the answer from {s.url} was cut short")
+    assert str(e.value) == f"the answer from {s.url} was cut short: {len(part)} of {len(part) + 100} bytes"
 
 
 # ---- jobs -------------------------------------------------------------------------------
@@ -383,3 +383,77 @@ def test_unwritable_output_path(make_stub, tmp_path):
         OceaniaClient(url=s.url).get_sequences_from_fasta_to_file("X", [("s1", 0, 2)], "csv", out)
     assert str(e.value) == f"cannot write {out}: No such file or directory"
     assert isinstance(e.value, OSError)
+
+
+# ---- the streamed CSV reader ------------------------------------------------------------
+
+def _pandas_reference(data):
+    import io
+    return pd.read_csv(io.BytesIO(data), dtype={"id": object, "start": "int64", "end": "int64",
+                                                "type": object, "sequence": object},
+                       keep_default_na=False, na_filter=False)
+
+
+def test_sequence_csv_any_chunking_quotes_and_missing_last_newline():
+    from oceania._csv import SequenceCsv
+    data = (CSV_HEADER + b"s1,0,2,raw,NA\n" + b'"odd,id",1,3,complement,GG\n' + b"s2,5,5,raw,\n"
+            + b'"say ""hi""",0,1,reverse_complement,null\n' + b"s3,7,9,raw,acgt")
+    want = _pandas_reference(data)
+    assert want["id"].tolist() == ["s1", "odd,id", "s2", 'say "hi"', "s3"]
+    for size in (1, 2, 3, 7, 64, len(data)):
+        t = SequenceCsv()
+        for i in range(0, len(data), size):
+            t.feed(data[i:i + size])
+        got = t.frame()
+        pd.testing.assert_frame_equal(got, want)
+    assert got["sequence"].tolist() == ["NA", "GG", "", "null", "acgt"]
+    assert got["start"].dtype == np.int64 and got["end"].dtype == np.int64
+
+
+def test_sequence_csv_header_only_and_errors():
+    from oceania._csv import SequenceCsv
+    t = SequenceCsv()
+    t.feed(CSV_HEADER)
+    got = t.frame()
+    assert list(got.columns) == ["id", "start", "end", "type", "sequence"] and len(got) == 0
+    t = SequenceCsv()
+    with pytest.raises(ValueError) as e:
+        t.feed(b"<html>oops</html>\n")
+    assert str(e.value) == "the answer's header is '<html>oops</html>', expected 'id,start,end,type,sequence'"
+    with pytest.raises(ValueError) as e:
+        SequenceCsv().frame()
+    assert str(e.value) == "the answer is empty (no header)"
+
+
+def test_not_the_expected_csv_is_a_protocol_error(make_stub):
+    s = make_stub(S.reply(200, "id,sequence\ns1,AC\n", content_type="text/csv"))
+    with pytest.raises(oceania.ProtocolError) as e:
+        OceaniaClient(url=s.url).get_sequences_from_fasta("X", [("s1", 0, 2)])
+    assert str(e.value) == (f"the answer from {s.url} is not the expected CSV: the answer's header is "
+                            "'id,sequence', expected 'id,start,end,type,sequence'")
+
+
+def test_large_batch_without_a_jobs_route_streams(make_stub):
+    s = make_stub(
+        S.reply(404, {"error": "not_found", "message": "no route POST /v1/jobs"}),
+        S.reply(200, CSV_HEADER + b"a,0,1,raw,A\nb,0,1,raw,C\n", content_type="text/csv"),
+    )
+    c = OceaniaClient(url=s.url, job_threshold=1, progress=False)
+    df = c.get_sequences_from_fasta("X", [("a", 0, 1), ("b", 0, 1)])
+    assert df["sequence"].tolist() == ["A", "C"]
+    assert [r["path"] for r in s.requests] == ["/v1/jobs", "/v1/samples/X/sequences"]
+
+
+def test_gzip_answers_are_read_and_asked_for_off_loopback(make_stub, tmp_path):
+    import gzip
+    answer = CSV_HEADER + b"s1,0,4,raw,ACGT\n" * 1000
+    packed = gzip.compress(answer)
+    s = make_stub(S.reply(200, packed, {"Content-Encoding": "gzip"}, content_type="text/csv"),
+                  S.reply(200, packed, {"Content-Encoding": "gzip"}, content_type="text/csv"))
+    c = OceaniaClient(url=s.url, compress=True)
+    df = c.get_sequences_from_fasta("X", [("s1", 0, 4)] * 1000)
+    assert df["sequence"].tolist() == ["ACGT"] * 1000
+    assert "gzip" in s.requests[0]["headers"]["Accept-Encoding"]
+    out = tmp_path / "o.csv"
+    assert c.get_sequences_from_fasta_to_file("X", [("s1", 0, 4)] * 1000, "csv", out) == 1000
+    assert out.read_bytes() == answer

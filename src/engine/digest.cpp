@@ -143,23 +143,49 @@ const ByteTable& bytes_table() {
   return t;
 }
 
+/// True when every byte of [p, p + n) is 'A' (0x41) or above: in a record the scanner
+/// accepted, that means letters only (whitespace, '>' and gap symbols are all below 'A').
+bool all_letters(const char* p, size_t n) {
+  unsigned char low = 0;
+  for (size_t i = 0; i < n; ++i) low |= static_cast<unsigned char>(static_cast<unsigned char>(p[i]) < 0x41);
+  return low == 0;
+}
+
 /// Copies letters of [p, p + n), uppercased, to out until `want` letters were copied or a
 /// '>' is met. Returns the bytes of input consumed; `copied` the letters written.
+/// Lines of letters only (the usual case) are copied whole; others go byte by byte.
 size_t normalise_into(const char* p, size_t n, char* out, size_t want, size_t& copied,
                       bool& hit_header) {
   const ByteTable& t = bytes_table();
   size_t i = 0, o = 0;
   hit_header = false;
   while (i < n && o < want) {
-    const auto c = static_cast<unsigned char>(p[i]);
-    const uint8_t k = t.cls[c];
-    if (k == 1) {
-      out[o++] = t.upper[c];
-    } else if (k == 2) {
-      hit_header = true;
-      break;
+    const void* nl = std::memchr(p + i, '\n', n - i);
+    const size_t line_end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - p) : n;
+    size_t end = line_end;
+    if (nl && end > i && p[end - 1] == '\r') --end;  // CRLF
+    const size_t len = std::min(end - i, want - o);
+    if (all_letters(p + i, len)) {
+      for (size_t k = 0; k < len; ++k) out[o + k] = static_cast<char>(p[i + k] & ~0x20);
+      i += len;
+      o += len;
+      if (i == end && nl) i = line_end + 1;  // the line end
+      continue;
     }
-    ++i;
+    // Slow path to the end of this line (newline included).
+    const size_t stop = nl ? line_end + 1 : n;
+    while (i < stop && o < want) {
+      const auto c = static_cast<unsigned char>(p[i]);
+      const uint8_t k = t.cls[c];
+      if (k == 1) {
+        out[o++] = t.upper[c];
+      } else if (k == 2) {
+        hit_header = true;
+        copied = o;
+        return i;
+      }
+      ++i;
+    }
   }
   copied = o;
   return i;

@@ -20,6 +20,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <thread>
 #include <bit>
 #include <cstring>
 #include <list>
@@ -116,16 +120,166 @@ void append_pod(std::string& out, const T& v) {
 
 }  // namespace
 
+namespace {
+
+/// The indexing pass runs on two cores: this thread inflates (zlib is the slow part), a
+/// worker feeds the text to the scanner, cuts it into piece CRCs and compresses the
+/// windows. They meet in a bounded queue of output chunks and checkpoint marks, in stream
+/// order, so the worker sees exactly what a one-thread pass would.
+class ScanPipe {
+public:
+  struct Item {
+    std::vector<unsigned char> bytes;  ///< text, or the window of a checkpoint mark
+    bool checkpoint = false;
+    bool end = false;
+  };
+
+  explicit ScanPipe(const ScanInput& in) : in_(in), worker_([this] { run(); }) {}
+  ScanPipe(const ScanPipe&) = delete;
+  ScanPipe& operator=(const ScanPipe&) = delete;
+  ~ScanPipe() {
+    try {
+      finish();
+    } catch (...) {  // only on the way out of another exception
+    }
+  }
+
+  /// Appends text (copied: the inflater reuses its buffer).
+  void text(const unsigned char* p, size_t n) {
+    while (n > 0) {
+      if (current_.bytes.capacity() == 0) current_.bytes = take_buffer();
+      const size_t room = k_chunk - current_.bytes.size();
+      const size_t take = std::min(room, n);
+      current_.bytes.insert(current_.bytes.end(), p, p + take);
+      p += take;
+      n -= take;
+      if (current_.bytes.size() == k_chunk) flush();
+    }
+  }
+  /// A checkpoint starts here; `window` is the text its block may refer back to.
+  void checkpoint(const unsigned char* window, size_t n) {
+    flush();
+    Item mark;
+    mark.checkpoint = true;
+    mark.bytes.assign(window, window + n);
+    push(std::move(mark));
+  }
+  /// Ends the stream and waits for the worker; rethrows what it threw.
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    flush();
+    Item e;
+    e.end = true;
+    push(std::move(e));
+    worker_.join();
+    if (error_) std::rethrow_exception(error_);
+  }
+  /// True when the worker failed: its error comes first in stream order, stop inflating.
+  [[nodiscard]] bool failed() const {
+    std::lock_guard lock(mu_);
+    return error_ != nullptr;
+  }
+
+  // The worker's results, complete after finish().
+  PieceCrcs pieces;
+  std::vector<uint32_t> first_piece;  ///< per checkpoint
+  std::vector<std::pair<uint64_t, uint32_t>> window_at;  ///< per checkpoint: offset, stored size
+  std::string windows;
+
+private:
+  static constexpr size_t k_chunk = 1u << 20;
+  static constexpr size_t k_depth = 8;
+
+  std::vector<unsigned char> take_buffer() {
+    std::unique_lock lock(mu_);
+    if (!free_.empty()) {
+      std::vector<unsigned char> b = std::move(free_.back());
+      free_.pop_back();
+      b.clear();
+      return b;
+    }
+    std::vector<unsigned char> b;
+    b.reserve(k_chunk);
+    return b;
+  }
+  void flush() {
+    if (current_.bytes.empty()) return;
+    push(std::move(current_));
+    current_ = Item{};
+  }
+  void push(Item item) {
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [&] { return queue_.size() < k_depth || error_ != nullptr; });
+    if (error_ != nullptr && !item.end) return;  // the worker stopped: drop, finish() rethrows
+    queue_.push_back(std::move(item));
+    ready_.notify_one();
+  }
+  void run() {
+    Compressor comp;
+    try {
+      for (;;) {
+        Item item;
+        {
+          std::unique_lock lock(mu_);
+          ready_.wait(lock, [&] { return !queue_.empty(); });
+          item = std::move(queue_.front());
+          queue_.pop_front();
+          room_.notify_one();
+        }
+        if (item.end) return;
+        if (item.checkpoint) {
+          pieces.flush();
+          first_piece.push_back(static_cast<uint32_t>(pieces.crcs.size()));
+          const uint64_t offset = windows.size();
+          const uint32_t stored = compress(comp, item.bytes);
+          window_at.emplace_back(offset, stored);
+          continue;
+        }
+        in_.scanner.feed(reinterpret_cast<const char*>(item.bytes.data()), item.bytes.size());
+        pieces.add(item.bytes.data(), item.bytes.size());
+        std::lock_guard lock(mu_);
+        if (free_.size() < k_depth) free_.push_back(std::move(item.bytes));
+      }
+    } catch (...) {
+      std::lock_guard lock(mu_);
+      error_ = std::current_exception();
+      queue_.clear();
+      room_.notify_all();
+    }
+  }
+  uint32_t compress(Compressor& comp, const std::vector<unsigned char>& w) {
+    if (w.empty()) return 0;
+    const size_t bound = libdeflate_deflate_compress_bound(comp.c, w.size());
+    const size_t at = windows.size();
+    windows.resize(at + bound);
+    const size_t stored = libdeflate_deflate_compress(comp.c, w.data(), w.size(), windows.data() + at, bound);
+    if (stored == 0) throw Error(Errc::internal, "libdeflate: cannot compress a checkpoint window");
+    windows.resize(at + stored);
+    return static_cast<uint32_t>(stored);
+  }
+
+  const ScanInput& in_;
+  Item current_;
+  bool finished_ = false;
+  mutable std::mutex mu_;
+  std::condition_variable ready_, room_;
+  std::deque<Item> queue_;
+  std::vector<std::vector<unsigned char>> free_;
+  std::exception_ptr error_;
+  std::thread worker_;  // last: starts once the rest is built
+};
+
+}  // namespace
+
 ScanResult scan_gzip(const ScanInput& in) {
   const uint64_t spacing = in.options.gzip_spacing_bytes;
   if (spacing == 0) throw Error(Errc::bad_usage, "gzip checkpoint spacing must be at least 1 byte");
 
   ZStream z;
   z_stream& zs = z.zs;
-  Compressor comp;
-  PieceCrcs pieces;
   std::vector<Checkpoint> cps;
-  std::string windows;
+  ScanPipe pipe(in);
 
   std::vector<unsigned char> ibuf(k_scan_read_bytes);
   uint64_t ibase = 0;     // file offset of ibuf[0]
@@ -152,103 +306,107 @@ ScanResult scan_gzip(const ScanInput& in) {
   uint64_t member_in = 0;   // file offset of its header
 
   auto add_checkpoint = [&]() {
-    pieces.flush();
     Checkpoint c{};
     c.out = out_total;
     c.in_bit = in_pos() * 8 - static_cast<uint64_t>(zs.data_type & 7);
-    c.window_offset = windows.size();
     c.window_size = static_cast<uint32_t>(std::min<uint64_t>(k_window_bytes, out_total - member_out));
     c.member = static_cast<uint32_t>(member);
-    c.first_piece = static_cast<uint32_t>(pieces.crcs.size());
-    if (c.window_size > 0) {
-      const size_t bound = libdeflate_deflate_compress_bound(comp.c, c.window_size);
-      const size_t at = windows.size();
-      windows.resize(at + bound);
-      const size_t stored = libdeflate_deflate_compress(comp.c, obuf.data() + ofill - c.window_size,
-                                                        c.window_size, windows.data() + at, bound);
-      if (stored == 0) throw Error(Errc::internal, "libdeflate: cannot compress a checkpoint window");
-      windows.resize(at + stored);
-      c.window_stored = static_cast<uint32_t>(stored);
-    }
     cps.push_back(c);
+    pipe.checkpoint(obuf.data() + ofill - c.window_size, c.window_size);
   };
 
-  if (!refill()) {
-    throw Error(Errc::corrupt_input, in.path + ": gzip stream is truncated at byte 0 (member 1): the file is empty");
-  }
-  for (;;) {
-    // One member: zlib reads its header, deflate data and trailer.
+  try {
+    if (!refill()) {
+      throw Error(Errc::corrupt_input, in.path + ": gzip stream is truncated at byte 0 (member 1): the file is empty");
+    }
     for (;;) {
-      if (zs.avail_in == 0 && !refill()) {
-        throw Error(Errc::corrupt_input,
-                    in.path + ": gzip stream is truncated at byte " + std::to_string(file_off) + " (" +
-                        member_text(member) + ", which starts at byte " + std::to_string(member_in) +
-                        "): the file ends inside a compressed member; it was cut short (an "
-                        "incomplete download or copy?)");
-      }
-      if (ofill == obuf.size()) {
-        std::memmove(obuf.data(), obuf.data() + ofill - k_window_bytes, k_window_bytes);
-        ofill = k_window_bytes;
-      }
-      zs.next_out = obuf.data() + ofill;
-      zs.avail_out = static_cast<uInt>(obuf.size() - ofill);
-      const int ret = inflate(&zs, Z_BLOCK);
-      const size_t produced = obuf.size() - ofill - zs.avail_out;
-      if (produced > 0) {
-        in.scanner.feed(reinterpret_cast<const char*>(obuf.data() + ofill), produced);
-        pieces.add(obuf.data() + ofill, produced);
-        ofill += produced;
-        out_total += produced;
-      }
-      if (ret == Z_STREAM_END) break;
-      if (ret == Z_BUF_ERROR) continue;  // needs input: the loop refills
-      if (ret != Z_OK) {
-        const std::string why = zs.msg != nullptr ? zs.msg : "inflate failed";
-        if (ret == Z_MEM_ERROR) throw Error(Errc::internal, in.path + ": zlib ran out of memory");
-        if (why == "incorrect data check" || why == "incorrect length check") {
+      // One member: zlib reads its header, deflate data and trailer.
+      for (;;) {
+        if (zs.avail_in == 0 && !refill()) {
           throw Error(Errc::corrupt_input,
-                      in.path + ": gzip " + member_text(member) + " (starting at byte " +
-                          std::to_string(member_in) + ") fails its " +
-                          (why == "incorrect data check" ? "CRC-32" : "length") +
-                          " check at byte " + std::to_string(in_pos()) + ": the file is corrupt");
+                      in.path + ": gzip stream is truncated at byte " + std::to_string(file_off) + " (" +
+                          member_text(member) + ", which starts at byte " + std::to_string(member_in) +
+                          "): the file ends inside a compressed member; it was cut short (an "
+                          "incomplete download or copy?)");
         }
-        throw Error(Errc::corrupt_input, in.path + ": gzip stream is corrupt at byte " +
-                                             std::to_string(in_pos()) + " (" + member_text(member) +
-                                             "): " + why);
+        if (ofill == obuf.size()) {
+          std::memmove(obuf.data(), obuf.data() + ofill - k_window_bytes, k_window_bytes);
+          ofill = k_window_bytes;
+        }
+        zs.next_out = obuf.data() + ofill;
+        zs.avail_out = static_cast<uInt>(obuf.size() - ofill);
+        const int ret = inflate(&zs, Z_BLOCK);
+        const size_t produced = obuf.size() - ofill - zs.avail_out;
+        if (produced > 0) {
+          pipe.text(obuf.data() + ofill, produced);
+          ofill += produced;
+          out_total += produced;
+          if (pipe.failed()) break;
+        }
+        if (ret == Z_STREAM_END) break;
+        if (ret == Z_BUF_ERROR) continue;  // needs input: the loop refills
+        if (ret != Z_OK) {
+          const std::string why = zs.msg != nullptr ? zs.msg : "inflate failed";
+          if (ret == Z_MEM_ERROR) throw Error(Errc::internal, in.path + ": zlib ran out of memory");
+          if (why == "incorrect data check" || why == "incorrect length check") {
+            throw Error(Errc::corrupt_input,
+                        in.path + ": gzip " + member_text(member) + " (starting at byte " +
+                            std::to_string(member_in) + ") fails its " +
+                            (why == "incorrect data check" ? "CRC-32" : "length") + " check at byte " +
+                            std::to_string(in_pos()) + ": the file is corrupt");
+          }
+          throw Error(Errc::corrupt_input, in.path + ": gzip stream is corrupt at byte " +
+                                               std::to_string(in_pos()) + " (" + member_text(member) +
+                                               "): " + why);
+        }
+        // At a block boundary that is not the end of the member: a checkpoint if due.
+        if ((zs.data_type & 128) != 0 && (zs.data_type & 64) == 0 &&
+            (cps.empty() || out_total - cps.back().out >= spacing)) {
+          add_checkpoint();
+        }
       }
-      // At a block boundary that is not the end of the member: a checkpoint if due.
-      if ((zs.data_type & 128) != 0 && (zs.data_type & 64) == 0 &&
-          (cps.empty() || out_total - cps.back().out >= spacing)) {
-        add_checkpoint();
-      }
-    }
-    ++member;
+      if (pipe.failed()) break;
+      ++member;
 
-    // Between members: zero padding, then another member or the end of the file.
-    bool at_end = false;
-    for (;;) {
-      if (zs.avail_in == 0 && !refill()) {
-        at_end = true;
-        break;
+      // Between members: zero padding, then another member or the end of the file.
+      bool at_end = false;
+      for (;;) {
+        if (zs.avail_in == 0 && !refill()) {
+          at_end = true;
+          break;
+        }
+        if (*zs.next_in != 0) break;
+        ++zs.next_in;
+        --zs.avail_in;
       }
-      if (*zs.next_in != 0) break;
-      ++zs.next_in;
-      --zs.avail_in;
+      if (at_end) break;
+      if (*zs.next_in != 0x1f) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02x", *zs.next_in);
+        throw Error(Errc::corrupt_input,
+                    in.path + ": unexpected byte " + hex + " at byte " + std::to_string(in_pos()) +
+                        " after gzip " + member_text(member - 1) +
+                        ": expected another gzip member (1f 8b) or the end of the file");
+      }
+      member_in = in_pos();
+      member_out = out_total;
+      if (inflateReset(&zs) != Z_OK) throw Error(Errc::internal, "zlib: inflateReset failed");
     }
-    if (at_end) break;
-    if (*zs.next_in != 0x1f) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%02x", *zs.next_in);
-      throw Error(Errc::corrupt_input,
-                  in.path + ": unexpected byte " + hex + " at byte " + std::to_string(in_pos()) +
-                      " after gzip " + member_text(member - 1) +
-                      ": expected another gzip member (1f 8b) or the end of the file");
-    }
-    member_in = in_pos();
-    member_out = out_total;
-    if (inflateReset(&zs) != Z_OK) throw Error(Errc::internal, "zlib: inflateReset failed");
+  } catch (const Error&) {
+    // The text before the damage may already be refused by the scanner: that comes first.
+    pipe.finish();
+    throw;
   }
+  pipe.finish();
+
+  PieceCrcs& pieces = pipe.pieces;
   pieces.flush();
+  std::string& windows = pipe.windows;
+  for (size_t i = 0; i < cps.size(); ++i) {
+    cps[i].first_piece = pipe.first_piece[i];
+    cps[i].window_offset = pipe.window_at[i].first;
+    cps[i].window_stored = pipe.window_at[i].second;
+  }
   while (!cps.empty() && cps.back().out == out_total) {
     // A checkpoint with nothing after it (trailing empty members): never needed.
     pieces.crcs.resize(cps.back().first_piece);

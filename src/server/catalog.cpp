@@ -372,7 +372,7 @@ void Catalog::open_one(SampleEntry& e) {
   std::string err;
   auto t0 = std::chrono::steady_clock::now();
   try {
-    e.compression = detect_compression(e.path);
+    // e.compression stays as detected at load: handlers read it without a lock.
     s = Sample::open(e.path, io);
   } catch (const std::exception& x) {
     err = scrub(x.what());

@@ -256,7 +256,7 @@ DigestLookup DigestCatalog::resolve(uint32_t mi, RecordId r, const std::string& 
   out.ref.sample = m.sample;
   out.ref.record = r;
   out.ref.length = info.length;
-  out.ref.circular = m.circular.count(std::string(info.name)) > 0;
+  out.ref.circular = !m.circular.empty() && m.circular.count(std::string(info.name)) > 0;
   out.ref.digest = d.digest;
   auto al = aliases_by_sha_.find(d.digest.sha512t24);
   if (al != aliases_by_sha_.end()) out.ref.aliases = al->second;

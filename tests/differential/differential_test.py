@@ -188,6 +188,7 @@ def check_file(ck, ofq, samtools, fname, entry, rng, nregions, work, compressed)
     for r in [r for r in records if not r["seq"]][:2]:  # samtools leaves these out of .fai
         args_list.append(["-c", r["name"], few[0]])
         args_list.append([r["name"]])
+        args_list.append([r["name"], few[0]])
     compare_faidx(ck, ofq, samtools, a_path, b_path, label, args_list, regfile)
 
 

@@ -19,7 +19,7 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from ofqtest import (Checker, classify, csv_bytes, expected, fasta_records, first_diff,  # noqa: E402
+from ofqtest import (Checker, classify, csv_bytes, expected, fasta_records, first_diff,  # noqa: E402,F401
                      first_outside_table, make_fixtures, run, short, tmpdir, tsv_bytes, word_in)
 
 
@@ -134,15 +134,30 @@ def test_valid(ck, ofq, path, entry, rng, nregions, work):
              f"{fname}: exit {p.returncode} {short(p.stderr)} {first_diff(p.stdout, wt)}")
     for fmt in ("json", "ndjson"):
         p = run([ofq, "extract", path, spos, "--format", fmt])
+        # SEMANTICS.md: an array of objects (JSON), one object a line (NDJSON). The CLI may
+        # also carry the clamped count ({"sequences": [...], "clamped": N}; a last NDJSON
+        # line {"summary": {"rows": R, "clamped": N}}): then N and R must be exact.
+        nclamp = sum(1 for r in sample if r[2] > len(r[4]["seq"]))
+        summary_ok = True
         try:
             if fmt == "json":
-                objs = json.loads(p.stdout)
+                doc = json.loads(p.stdout)
+                if isinstance(doc, dict):
+                    summary_ok = set(doc) == {"sequences", "clamped"} and doc["clamped"] == nclamp
+                    objs = doc["sequences"]
+                else:
+                    objs = doc
             else:
                 objs = [json.loads(x) for x in p.stdout.decode().split("\n") if x.strip()]
+                if objs and set(objs[-1]) == {"summary"}:
+                    summary_ok = objs[-1]["summary"] == {"rows": len(sample), "clamped": nclamp}
+                    objs = objs[:-1]
             got_rows = [(o["id"], o["start"], o["end"], o["type"], o["sequence"]) for o in objs]
+            summary_ok = summary_ok and all(
+                set(o) == {"id", "start", "end", "type", "sequence"} for o in objs)
         except Exception as e:  # noqa: BLE001
             got_rows = f"unparsable: {e}: {short(p.stdout)}"
-        ok = p.returncode == 0 and got_rows == sample_want
+        ok = p.returncode == 0 and got_rows == sample_want and summary_ok
         detail = f"{fname}: exit {p.returncode} {short(p.stderr)}"
         if not ok and isinstance(got_rows, list):
             for g, w in zip(got_rows, sample_want):
@@ -153,9 +168,11 @@ def test_valid(ck, ofq, path, entry, rng, nregions, work):
                 detail += f"; {len(got_rows)} rows, want {len(sample_want)}"
         elif not ok:
             detail += f"; {got_rows}"
+        if not summary_ok:
+            detail += f"; wrong keys or clamped count (want {nclamp}): {short(p.stdout[-200:])}"
         ck.check(ok, f"extract-{fmt}", detail)
-    # FASTA: only rows without clamping (the header numbers of a clamped row are not specified)
-    fsample = [r for r in sample if r[2] <= len(r[4]["seq"])]
+    # FASTA: the header carries the end as asked, like every other format (SEMANTICS "Bounds")
+    fsample = sample
     fwant = expected_rows(fsample)
     fpos = os.path.join(work, fname + ".fasta-sample.csv")
     with open(fpos, "wb") as f:
@@ -220,13 +237,100 @@ def test_valid(ck, ofq, path, entry, rng, nregions, work):
             p = run([ofq, "extract", path, ppos])
             err = p.stderr.decode("utf-8", "replace")
             ok = (p.returncode != 0 and p.returncode != 4 and p.stdout == b"" and rec["name"] in err
-                  and c in err and (word_in(err, i) or word_in(err, i + 1)))
+                  and f"'{c}'" in err and word_in(err, f"position {i}"))
             ck.check(ok, "protein-complement-refused",
-                     f"{fname} {rec['name']} {t}: want an error naming the record, {c!r} and position "
-                     f"{i} (0-based) or {i+1}; got exit {p.returncode}, stderr {short(p.stderr)}")
+                     f"{fname} {rec['name']} {t}: want an error naming the record, {c!r} and "
+                     f"'position {i}' (0-based); got exit {p.returncode}, stderr {short(p.stderr)}")
             if p.returncode not in (0, 4) and not getattr(ck, "_protein_msg", False):
                 ck.note(f"  message (protein {t}, exit {p.returncode}): {err.strip()}")
                 ck._protein_msg = True
+
+
+def test_input_formats(ck, ofq, path, entry, rng, work):
+    """The same rows given as TSV with a header, BED (strand, name) and samtools regions."""
+    fname = os.path.basename(path)
+    recs = [r for r in entry["records"] if r["alphabet"] != "protein"]
+    if not recs:
+        return
+    rows = []
+    for _ in range(200):
+        rec = rng.choice(recs)
+        L = len(rec["seq"])
+        s = rng.randint(0, L)
+        e = rng.randint(s, L)
+        rows.append((rec, s, e, rng.choice(["raw", "complement", "reverse_complement"])))
+    tsv = os.path.join(work, fname + ".positions.tsv")
+    with open(tsv, "w") as f:
+        f.write("id\tstart\tend\ttype\n")
+        f.write("".join(f"{r['name']}\t{s}\t{e}\t{t}\n" for r, s, e, t in rows))
+    want = csv_bytes([(r["name"], s, e, t, expected(r["seq"], s, e, t, r["alphabet"]))
+                      for r, s, e, t in rows])
+    p = run([ofq, "extract", path, tsv])
+    ck.check(p.returncode == 0 and p.stdout == want, "positions-tsv",
+             f"{fname}: exit {p.returncode} {short(p.stderr)} {first_diff(p.stdout, want)}")
+    # BED: + is raw, - is reverse_complement; the name column comes back after type
+    brows = [(r, s, e, "reverse_complement" if t != "raw" else "raw", f"n{i}")
+             for i, (r, s, e, t) in enumerate(rows)]
+    bed = os.path.join(work, fname + ".positions.bed")
+    with open(bed, "w") as f:
+        f.write("".join(f"{r['name']}\t{s}\t{e}\t{n}\t0\t{'-' if t != 'raw' else '+'}\n"
+                        for r, s, e, t, n in brows))
+    want = csv_bytes([(r["name"], s, e, t, n, expected(r["seq"], s, e, t, r["alphabet"]))
+                      for r, s, e, t, n in brows],
+                     header=("id", "start", "end", "type", "name", "sequence"))
+    p = run([ofq, "extract", path, bed, "--format", "csv"])
+    ck.check(p.returncode == 0 and p.stdout == want, "positions-bed",
+             f"{fname}: exit {p.returncode} {short(p.stderr)} {first_diff(p.stdout, want)}")
+    # samtools regions, 1-based inclusive, non-empty ones only, written back 0-based
+    rrows = [(r, s, e) for r, s, e, _ in rows if e > s and ":" not in r["name"]]
+    txt = os.path.join(work, fname + ".regions.txt")
+    with open(txt, "w") as f:
+        f.write("".join(f"{r['name']}:{s + 1}-{e}\n" for r, s, e in rrows))
+    want = csv_bytes([(r["name"], s, e, "raw", r["seq"][s:e]) for r, s, e in rrows])
+    p = run([ofq, "extract", path, txt])
+    ck.check(p.returncode == 0 and p.stdout == want, "positions-regions-txt",
+             f"{fname}: exit {p.returncode} {short(p.stderr)} {first_diff(p.stdout, want)}")
+
+
+def test_stale_index(ck, ofq, work):
+    """A changed file is never answered from its old index, even with the old mtime."""
+    path = os.path.join(work, "stale.fa")
+    seq = "ACGT" * 50
+    with open(path, "w") as f:
+        f.write(">s1 case=stale_index\n" + seq + "\n>s2\n" + seq + "\n")
+    p = run([ofq, "index", path])
+    ck.check(p.returncode == 0, "stale-index-build", short(p.stderr))
+    st = os.stat(path)
+    # same size, same mtime (ns), one base changed
+    new = seq[:100] + "T" + seq[101:]
+    with open(path, "w") as f:
+        f.write(">s1 case=stale_index\n" + new + "\n>s2\n" + seq + "\n")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    p = run([ofq, "index", "--check", path])
+    ck.check(p.returncode == 2, "stale-index-check",
+             f"ofq index --check on a changed file (same size and mtime): exit {p.returncode}, "
+             f"want 2; {short(p.stderr)}")
+    p = run([ofq, "extract", path, "-r", "s1:99-103", "--format", "tsv"])
+    want = b"id\tstart\tend\ttype\tsequence\ns1\t98\t103\traw\t" + new[98:103].encode() + b"\n"
+    ck.check(p.returncode == 0 and p.stdout == want, "stale-index-extract",
+             f"changed file, same size and mtime: exit {p.returncode}, got {short(p.stdout)!r} "
+             f"want {want!r}; {short(p.stderr)}")
+    # a damaged index: rebuilt or refused, never trusted
+    idx = path + ".ofqi"
+    if os.path.exists(idx):
+        data = bytearray(open(idx, "rb").read())
+        for i in range(len(data) // 3, len(data) // 3 + 16):
+            data[i] ^= 0x5A
+        open(idx, "wb").write(bytes(data))
+        p = run([ofq, "extract", path, "-r", "s1:99-103", "--format", "tsv"])
+        ck.check((p.returncode == 0 and p.stdout == want) or (p.returncode == 2 and p.stdout == b""),
+                 "damaged-index", f"damaged .ofqi: exit {p.returncode}, got {short(p.stdout)!r}; "
+                 f"{short(p.stderr)}")
+        open(idx, "wb").write(bytes(data[: len(data) // 2]))
+        p = run([ofq, "extract", path, "-r", "s1:99-103", "--format", "tsv"])
+        ck.check((p.returncode == 0 and p.stdout == want) or (p.returncode == 2 and p.stdout == b""),
+                 "truncated-index", f"truncated .ofqi: exit {p.returncode}, got {short(p.stdout)!r}; "
+                 f"{short(p.stderr)}")
 
 
 def test_refused(ck, ofq, path, entry, messages):
@@ -266,6 +370,8 @@ def main():
         for fname, entry in sorted(truth["valid"].items()):
             test_valid(ck, ofq, os.path.join(work, "gen", "valid", fname), entry, rng, args.regions,
                        work)
+            test_input_formats(ck, ofq, os.path.join(work, "gen", "valid", fname), entry, rng, work)
+        test_stale_index(ck, ofq, work)
         messages = []
         for fname, entry in sorted(truth["refused"].items()):
             test_refused(ck, ofq, os.path.join(work, "gen", "refused", fname), entry, messages)

@@ -9,6 +9,7 @@ keep-alive ``requests.Session``. Batches go to the streamed route
 
 from __future__ import annotations
 
+import codecs
 import io
 import ipaddress
 import json
@@ -20,6 +21,7 @@ import urllib.parse
 import requests
 
 from . import errors as E
+from ._csv import SequenceCsv
 from ._positions import normalize, to_json_value
 
 __all__ = ["OceaniaClient", "DEFAULT_URL", "DEFAULT_TIMEOUT"]
@@ -29,7 +31,6 @@ DEFAULT_TIMEOUT = 60.0
 # Over this many positions a batch goes through v1/jobs instead of one streamed answer.
 DEFAULT_JOB_THRESHOLD = 1_000_000
 
-SEQUENCE_COLUMNS = ["id", "start", "end", "type", "sequence"]
 INTERGENIC_COLUMNS = ["sequence", "start", "stop", "length", "gen_before", "gen_after"]
 GENES_AND_GAPS_COLUMNS = ["original_sequence_id", "id", "strand", "start", "stop", "length",
                           "start_codon", "stop_codon", "gene_type"]
@@ -126,8 +127,9 @@ class OceaniaClient:
         self.progress = progress
         self.job_threshold = job_threshold
         self._session = session or requests.Session()
-        # Proxies from the environment would capture a loopback server; we go direct.
-        self._session.trust_env = False
+        if _is_loopback(self.url):
+            # an http_proxy from the environment would capture a loopback server
+            self._session.trust_env = False
         from . import __version__
         self._session.headers["User-Agent"] = f"oceania-query-fasta/{__version__}"
         if token:
@@ -161,7 +163,8 @@ class OceaniaClient:
         data = None
         headers = None
         if body is not None:
-            data = json.dumps(body, separators=(",", ":"), default=to_json_value).encode()
+            data = json.dumps(body, separators=(",", ":"), default=to_json_value,
+                              check_circular=False).encode()
             headers = {"Content-Type": "application/json"}
         deadline = time.monotonic() + self.timeout
         fresh_retry = True
@@ -268,13 +271,12 @@ class OceaniaClient:
                     "middle of the answer", url=resp.url) from exc
             raise E.TransferError(
                 f"the answer from {self.url} was cut short after {got} bytes (the server stopped "
-                "or failed while sending it); nothing was kept", url=resp.url) from exc
+                "or failed while sending it)", url=resp.url) from exc
         finally:
             resp.close()
         if expected is not None and identity and got != int(expected):
             raise E.TransferError(
-                f"the answer from {self.url} was cut short: {got} of {expected} bytes; nothing "
-                "was kept", url=resp.url)
+                f"the answer from {self.url} was cut short: {got} of {expected} bytes", url=resp.url)
 
     def _read(self, resp):
         return b"".join(self._chunks(resp))
@@ -330,6 +332,13 @@ class OceaniaClient:
                                     code="bad_request")
         sid = self._sample_id(sample_id)
         use_job = len(rows) > self.job_threshold if job is None else job
+        if use_job and job is None:
+            try:
+                return self._run_job(sid, rows, fmt, bounds)
+            except E.NotFoundError as exc:
+                if exc.code != "not_found":
+                    raise
+                use_job = False  # a server without /v1/jobs: one streamed answer
         if not use_job:
             try:
                 return self._request("POST", f"v1/samples/{_quote(sid)}/sequences", stream=True,
@@ -355,10 +364,15 @@ class OceaniaClient:
         rows = normalize(positions)
         resp = self._answer(sample_id, rows, "csv", bounds, job)
         clamped = resp.headers.get("X-Ofq-Clamped")
-        frame = _read_table(self._read(resp), ",", SEQUENCE_COLUMNS, int_columns=("start", "end"))
-        if list(frame.columns) != SEQUENCE_COLUMNS:
-            raise E.ProtocolError(f"the server answered columns {list(frame.columns)}, "
-                                  f"expected {SEQUENCE_COLUMNS}", url=resp.url)
+        # parsed chunk by chunk as it arrives, while the server writes the rest
+        table = SequenceCsv()
+        try:
+            for chunk in self._chunks(resp):
+                table.feed(chunk)
+            frame = table.frame()
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise E.ProtocolError(f"the answer from {self.url} is not the expected CSV: {exc}",
+                                  url=resp.url) from exc
         if len(frame) != len(rows):
             raise E.TransferError(f"the server answered {len(frame)} rows for {len(rows)} positions",
                                   url=resp.url)
@@ -372,8 +386,8 @@ class OceaniaClient:
         """Write the answer for ``positions`` to ``output`` as ``csv`` or ``fasta``.
 
         ``output``: a path (written whole or not at all: a failed transfer leaves no
-        file) or a binary file object. The bytes are the server's, unchanged. Returns the
-        number of rows written.
+        file), a binary file object, or a text one. The bytes are the server's, unchanged.
+        Returns the number of rows written.
         """
         fmt = str(output_format).lower()
         if fmt not in ("csv", "fasta"):
@@ -382,7 +396,14 @@ class OceaniaClient:
         rows = normalize(positions)
         resp = self._answer(sample_id, rows, fmt, bounds, job)
         counter = _RowCounter(fmt)
-        if hasattr(output, "write"):
+        if isinstance(output, io.TextIOBase):
+            # a text file object (open(path, "w")): the same text, decoded
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            for chunk in self._chunks(resp):
+                counter.feed(chunk)
+                output.write(decoder.decode(chunk))
+            output.write(decoder.decode(b"", final=True))
+        elif hasattr(output, "write"):
             for chunk in self._chunks(resp):
                 counter.feed(chunk)
                 output.write(chunk)

@@ -10,7 +10,9 @@ std::shared_ptr<Batch> batch_from_body(const Service& svc, const SampleEntry& e,
   BatchOptions bo;
   bo.strict = strict;
   auto batch = std::make_shared<Batch>(std::move(sample), bo);
+  bool names = false;
   read_positions(body, svc.limits.max_positions, [&](uint64_t, PositionItem& item) {
+    names |= !item.pos.name.empty();
     if (!item.reason.empty())
       batch->add_error(0, std::move(item.pos.id), std::move(item.reason));
     else if (!item.digest.empty())
@@ -18,6 +20,8 @@ std::shared_ptr<Batch> batch_from_body(const Service& svc, const SampleEntry& e,
     else
       batch->add(item.pos);
   });
+  // Names given on any position add the BED name column (SEMANTICS.md, decisions).
+  batch->set_with_names(names);
   if (batch->error_count() > 0) {
     std::vector<RowError> rows = batch->errors();
     for (auto& r : rows) r.reason = svc.catalog.scrub(r.reason);

@@ -259,7 +259,13 @@ private:
       head_msg_ = std::make_unique<http::response<http::empty_body>>(
           static_cast<http::status>(pending_.status), version_);
       set_common(*head_msg_, pending_);
-      head_msg_->chunked(true);
+      if (version_ >= 11) {
+        head_msg_->chunked(true);
+      } else {
+        // HTTP/1.0 has no chunks: the body ends when the connection closes.
+        keep_alive_ = false;
+        head_msg_->keep_alive(false);
+      }
       head_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(*head_msg_);
       stream_.expires_after(opt().write_timeout);
       http::async_write_header(stream_, *head_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -275,21 +281,29 @@ private:
       lock.unlock();
       writing_ = true;
       stream_.expires_after(opt().write_timeout);
-      net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
-                       [self = shared_from_this()](beast::error_code ec, size_t) {
-                         self->writing_ = false;
-                         if (self->pipe_) {
-                           {
-                             std::lock_guard l(self->pipe_->m);
-                             self->pipe_->queued -= self->chunk_.size();
-                           }
-                           self->pipe_->cv.notify_all();
-                         }
-                         self->chunk_.clear();
-                         if (ec) return self->abort_stream();
-                         self->pump();
-                       });
+      auto on_written = [self = shared_from_this()](beast::error_code ec, size_t) {
+        self->writing_ = false;
+        if (self->pipe_) {
+          {
+            std::lock_guard l(self->pipe_->m);
+            self->pipe_->queued -= self->chunk_.size();
+          }
+          self->pipe_->cv.notify_all();
+        }
+        self->chunk_.clear();
+        if (ec) return self->abort_stream();
+        self->pump();
+      };
+      if (version_ >= 11)
+        net::async_write(stream_, http::make_chunk(net::buffer(chunk_)), std::move(on_written));
+      else
+        net::async_write(stream_, net::buffer(chunk_), std::move(on_written));
       return;
+    }
+    if (pipe_->done && version_ < 11) {
+      lock.unlock();
+      pipe_.reset();
+      return close();  // HTTP/1.0: closing the connection ends the body
     }
     if (pipe_->done) {
       lock.unlock();

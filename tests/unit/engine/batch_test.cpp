@@ -9,10 +9,10 @@
 namespace ofq {
 namespace {
 
-using test::TempDir;
+using test::ScratchDir;
 
 TEST(Batch, AllBadRowsReported) {
-  TempDir d;
+  ScratchDir d;
   auto s = Sample::open(d.file("b.fa", ">x\nACGTACGT\n>p\nMKLV\n"));
   BatchOptions o;
   o.strict = true;
@@ -54,7 +54,7 @@ std::string run(std::shared_ptr<const Sample> s, const std::vector<Position>& ps
 }
 
 TEST(Batch, InputOrderDuplicatesClampingAndSpool) {
-  TempDir d;
+  ScratchDir d;
   std::string text = ">a\n";
   for (int i = 0; i < 100; ++i) text += "ACGTACGTAC\n";
   text += ">b\nGGGGCCCC\n";
@@ -81,7 +81,7 @@ TEST(Batch, InputOrderDuplicatesClampingAndSpool) {
 }
 
 TEST(Batch, LongRowsStream) {
-  TempDir d;
+  ScratchDir d;
   std::string seq;
   for (int i = 0; i < (5 << 20); ++i) seq += "ACGT"[(i * 7 + i / 3) % 4];
   std::string text = ">big\n";

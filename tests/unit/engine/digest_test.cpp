@@ -212,6 +212,7 @@ TEST(DigestPass, ManyRecordsIrregularLinesGapsAndEmpty) {
     if (r % 7 == 0) fa += "\n";
   }
   fa += ">gapped\nACGT-NN*\nAC.G\n";
+  fa += ">blanks\nACGT  \nacgt\t\n   \n\nTTAA\r\nG";
   spit(tmp / "many.fa", fa);
   auto s = Sample::open((tmp / "many.fa").string());
   std::atomic<int> calls{0};
@@ -219,14 +220,16 @@ TEST(DigestPass, ManyRecordsIrregularLinesGapsAndEmpty) {
   opt.checkpoint_bases = 10000;  // many chunks
   opt.on_record = [&](RecordId, const RecordDigest&) { ++calls; };
   const DigestTable t = compute_digests(*s, opt);
-  ASSERT_EQ(t.records.size(), 41u);
-  EXPECT_EQ(calls.load(), 41);
+  ASSERT_EQ(t.records.size(), 42u);
+  EXPECT_EQ(calls.load(), 42);
   for (size_t r = 0; r < 40; ++r) {
     ASSERT_EQ(t.records[r].state, DigestState::done) << r;
     EXPECT_EQ(t.records[r].digest, digest_bases(normalise_sequence(seqs[r]))) << r;
   }
   EXPECT_EQ(md5_hex(t.records[0].digest.md5), "d41d8cd98f00b204e9800998ecf8427e");
   EXPECT_EQ(t.records[40].state, DigestState::not_served);
+  EXPECT_EQ(t.records[41].state, DigestState::done);
+  EXPECT_EQ(t.records[41].digest, digest_bases("ACGTACGTTTAAG"));
   EXPECT_TRUE(t.complete());
 }
 

@@ -11,13 +11,13 @@
 
 namespace ofq::test {
 
-class TempDir {
+class ScratchDir {
 public:
-  TempDir() {
+  ScratchDir() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "ofq-test-XXXXXX").string();
     path_ = ::mkdtemp(tmpl.data());
   }
-  ~TempDir() {
+  ~ScratchDir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }

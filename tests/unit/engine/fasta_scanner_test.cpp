@@ -9,10 +9,10 @@ namespace ofq {
 namespace {
 
 using test::get;
-using test::TempDir;
+using test::ScratchDir;
 
 std::string refusal(const std::string& content) {
-  TempDir d;
+  ScratchDir d;
   const std::string f = d.file("x.fa", content);
   try {
     (void)build_index(f, {});
@@ -65,13 +65,13 @@ TEST(Refused, SequenceBeforeFirstHeader) {
 }
 
 TEST(Accepted, EmptyFileHasNoRecords) {
-  TempDir d;
+  ScratchDir d;
   auto s = Sample::open(d.file("e.fa", ""));
   EXPECT_EQ(s->index().record_count(), 0u);
 }
 
 TEST(Accepted, MessyLinesGiveExactBases) {
-  TempDir d;
+  ScratchDir d;
   // CRLF switching inside a record, blank lines inside and between records, uneven lines,
   // trailing spaces and tabs, an empty record, and no newline at the end.
   const std::string text =
@@ -96,7 +96,7 @@ TEST(Accepted, MessyLinesGiveExactBases) {
 }
 
 TEST(Accepted, AlphabetAndForeignLetter) {
-  TempDir d;
+  ScratchDir d;
   auto s = Sample::open(d.file("a.fa", ">dna\nACGTRYKM\n>rna\nACGU\n>prot\nMKVLE\nACQ\n>gaps\nAC-G.T*\n"));
   EXPECT_EQ(s->index().record(0).alphabet, Alphabet::dna);
   EXPECT_EQ(s->index().record(1).alphabet, Alphabet::rna);

@@ -16,10 +16,10 @@ namespace ofq {
 namespace {
 
 using test::get;
-using test::TempDir;
+using test::ScratchDir;
 
 TEST(Complement, TableOfSemanticsKeepsCase) {
-  TempDir d;
+  ScratchDir d;
   auto s = Sample::open(d.file("c.fa", ">x\nACGTURYSWKMBDHVNacgturyswkmbdhvn-.*\n"));
   EXPECT_EQ(get(*s, "x", 0, 35, SeqType::complement), "TGCAAYRSWMKVHDBNtgcaayrswmkvhdbn-.*");
   EXPECT_EQ(get(*s, "x", 0, 35, SeqType::reverse_complement), "*.-nbdhvkmwsryaacgtNBDHVKMWSRYAACGT");
@@ -27,14 +27,14 @@ TEST(Complement, TableOfSemanticsKeepsCase) {
 }
 
 TEST(Complement, RnaStaysRna) {
-  TempDir d;
+  ScratchDir d;
   auto s = Sample::open(d.file("r.fa", ">r\nAUGGCu\n"));
   EXPECT_EQ(get(*s, "r", 0, 6, SeqType::complement), "UACCGa");
   EXPECT_EQ(get(*s, "r", 0, 6, SeqType::reverse_complement), "aGCCAU");
 }
 
 TEST(Complement, ProteinIsRefusedRawWorks) {
-  TempDir d;
+  ScratchDir d;
   auto s = Sample::open(d.file("p.fa", ">p\nMKWVTF\n"));
   EXPECT_EQ(get(*s, "p", 0, 6), "MKWVTF");
   try {
@@ -49,7 +49,7 @@ TEST(Complement, ProteinIsRefusedRawWorks) {
 }
 
 TEST(Bounds, EndIsClampedStartPastEndIsEmpty) {
-  TempDir d;
+  ScratchDir d;
   auto s = Sample::open(d.file("b.fa", ">x\nACGTA\nCG\n"));
   EXPECT_EQ(get(*s, "x", 3, 1000), "TACG");
   EXPECT_EQ(get(*s, "x", 7, 9), "");
@@ -59,7 +59,7 @@ TEST(Bounds, EndIsClampedStartPastEndIsEmpty) {
 // Writes records of random bases with the given line layout and checks every kind of region.
 void check_layout(const std::string& name, unsigned width, const char* eol, bool trailing_space,
                   bool blank_lines) {
-  TempDir d;
+  ScratchDir d;
   std::mt19937_64 rng(42);
   std::vector<std::string> truth;
   std::string text;
@@ -100,7 +100,7 @@ TEST(Geometry, BlankLinesInside) { check_layout("bl.fa", 50, "\n", false, true);
 TEST(Geometry, WidthOne) { check_layout("w1.fa", 1, "\n", false, true); }
 
 TEST(Index, StaleAfterSameSizeSameMtimeOtherContent) {
-  TempDir d;
+  ScratchDir d;
   const std::string f = d.file("s.fa", ">x\nAAAAAAAA\n");
   auto s = Sample::open(f);
   EXPECT_EQ(get(*s, "x", 0, 8), "AAAAAAAA");
@@ -125,7 +125,7 @@ TEST(Index, StaleAfterSameSizeSameMtimeOtherContent) {
 }
 
 TEST(Index, TouchedButUnchangedIsReused) {
-  TempDir d;
+  ScratchDir d;
   const std::string f = d.file("t.fa", ">x\nACGT\n");
   (void)Sample::open(f);
   const timespec times[2] = {{1000, 0}, {1000, 0}};
@@ -134,7 +134,7 @@ TEST(Index, TouchedButUnchangedIsReused) {
 }
 
 TEST(Index, DamagedIndexIsRefusedThenRebuilt) {
-  TempDir d;
+  ScratchDir d;
   const std::string f = d.file("g.fa", ">x\nACGT\n");
   const std::string idx = build_index(f, {});
   { std::ofstream(idx, std::ios::binary) << "garbage"; }
@@ -144,7 +144,7 @@ TEST(Index, DamagedIndexIsRefusedThenRebuilt) {
 }
 
 TEST(Index, IndexDirWhenGiven) {
-  TempDir d, idx;
+  ScratchDir d, idx;
   const std::string f = d.file("i.fa", ">x\nACGT\n");
   IndexOptions opt;
   opt.index_dir = idx.path();
@@ -157,7 +157,7 @@ TEST(Index, IndexDirWhenGiven) {
 }
 
 TEST(Index, FaiLikeSamtools) {
-  TempDir d;
+  ScratchDir d;
   const std::string f = d.file("f.fa", ">a desc\nACGTACGTAC\nACG\n>empty\n>b:1\nAAAACCCC\n");
   (void)build_index(f, {});
   std::ifstream in(f + ".fai");
@@ -166,7 +166,7 @@ TEST(Index, FaiLikeSamtools) {
 }
 
 TEST(Index, NoFaiWhenSamtoolsCannotDescribeIt) {
-  TempDir d;
+  ScratchDir d;
   const std::string f = d.file("n.fa", ">a\nACG\nACGT\n");
   (void)build_index(f, {});
   EXPECT_FALSE(std::filesystem::exists(f + ".fai"));
