@@ -5,7 +5,6 @@ the server's messages, a server stopped before and during a call."""
 import io
 import os
 import re
-import threading
 import time
 
 import pandas as pd

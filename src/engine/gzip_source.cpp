@@ -55,7 +55,7 @@ using gzip_index::k_window_bytes;
 constexpr size_t k_scan_read_bytes = 1u << 20;     // compressed bytes per read while indexing
 constexpr size_t k_scan_out_bytes = 1u << 20;      // inflate output per call while indexing
 constexpr size_t k_extract_read_bytes = 256u << 10;
-constexpr int k_window_level = 9;                  // libdeflate level for stored windows
+constexpr int k_window_level = 1;  // libdeflate level for stored windows: 9 saves 4 % at 28x the time
 constexpr uint64_t k_cache_bytes = 32ull << 20;    // decoded spans kept per source
 
 std::atomic<bool> g_force_zlib{false};

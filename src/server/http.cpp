@@ -156,6 +156,16 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
   routes_.push_back(Route{std::move(method), split_path(pattern), std::move(handler)});
 }
 
+std::vector<std::pair<std::string, std::string>> Router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : routes_) {
+    std::string pattern;
+    for (const auto& s : r.segments) pattern += "/" + s;
+    out.emplace_back(r.method, pattern.empty() ? "/" : pattern);
+  }
+  return out;
+}
+
 Response Router::dispatch(Request& req) const {
   try {
     std::string_view target = req.target;

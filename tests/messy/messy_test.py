@@ -12,14 +12,16 @@ exits 2 and the message names the file, the line and the record.
 """
 
 import argparse
+import gzip
 import json
 import os
 import random
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from ofqtest import (Checker, classify, csv_bytes, expected, fasta_records, first_diff,  # noqa: E402,F401
+from ofqtest import (Checker, classify, csv_bytes, expected, first_diff,  # noqa: E402
                      first_outside_table, make_fixtures, run, short, tmpdir, tsv_bytes, word_in)
 
 
@@ -71,7 +73,7 @@ def expected_rows(rows):
             for name, s, e, t, rec in rows]
 
 
-def test_valid(ck, ofq, path, entry, rng, nregions, work):
+def test_valid(ck, ofq, path, entry, rng, nregions, work, compressed=True):
     fname = os.path.basename(path)
     records = entry["records"]
     for rec in records:
@@ -115,6 +117,35 @@ def test_valid(ck, ofq, path, entry, rng, nregions, work):
     if nclamped:
         ck.check(word_in(p.stderr.decode("utf-8", "replace"), nclamped), "clamp-summary",
                  f"{fname}: {nclamped} rows clamped, stderr does not say so: {short(p.stderr)}")
+
+    # the same answer from compressed copies: gzip, multi-member gzip cut mid-line, BGZF
+    if compressed:
+        raw = open(path, "rb").read()
+        for variant in ("gzip", "gzip-multimember", "bgzf"):
+            vdir = os.path.join(work, variant)
+            os.makedirs(vdir, exist_ok=True)
+            vpath = os.path.join(vdir, fname + ".gz")
+            if variant == "gzip":
+                data = gzip.compress(raw, mtime=0)
+            elif variant == "gzip-multimember":
+                cuts = sorted({0, len(raw)} | {len(raw) * k // 5 + 3 for k in range(1, 5)
+                                               if len(raw) * k // 5 + 3 < len(raw)})
+                data = b"".join(gzip.compress(raw[a:b], mtime=0) for a, b in zip(cuts, cuts[1:]))
+                if not raw:
+                    data = gzip.compress(b"", mtime=0)
+            else:
+                data = subprocess.run(["bgzip", "-c"], input=raw, stdout=subprocess.PIPE,
+                                      check=True).stdout
+            with open(vpath, "wb") as f:
+                f.write(data)
+            p = run([ofq, "extract", vpath, pos, "--format", "csv", "-q"])
+            err = p.stderr.decode("utf-8", "replace")
+            if p.returncode != 0 and any(w in err.lower() for w in ("unsupported", "not supported")):
+                ck.xfail(f"compressed-{variant}", f"{fname}: {err.strip()[:200]}")
+                continue
+            ck.check(p.returncode == 0 and p.stdout == wb, f"compressed-{variant}",
+                     f"{fname}.gz ({variant}): exit {p.returncode} {short(err)} "
+                     f"{first_diff(p.stdout, wb) if p.stdout != wb else ''}")
 
     # the same answer on stdout, and through '-' for the positions
     p = run([ofq, "extract", path, "-", "--format", "csv"], stdin=open(pos, "rb"))
@@ -333,6 +364,39 @@ def test_stale_index(ck, ofq, work):
                  f"{short(p.stderr)}")
 
 
+def test_corrupt_compressed(ck, ofq, work, src, messages):
+    """SEMANTICS: a truncated or corrupt compressed stream is refused (exit 2), never half-read."""
+    raw = open(src, "rb").read()
+    gz = gzip.compress(raw, mtime=0)
+    bgz = subprocess.run(["bgzip", "-c"], input=raw, stdout=subprocess.PIPE, check=True).stdout
+    flipped = bytearray(gz)
+    flipped[len(gz) // 2] ^= 0xFF
+    crc = bytearray(gz)
+    crc[-8] ^= 0x01  # the CRC32 of the trailer
+    cases = [
+        ("truncated_gzip.fa.gz", gz[: len(gz) // 2], "gzip cut in the middle"),
+        ("truncated_gzip_trailer.fa.gz", gz[:-4], "gzip without the last 4 bytes (ISIZE)"),
+        ("corrupt_gzip.fa.gz", bytes(flipped), "gzip with a flipped byte in the deflate data"),
+        ("bad_crc_gzip.fa.gz", bytes(crc), "gzip with a wrong CRC32"),
+        ("truncated_bgzf.fa.gz", bgz[: len(bgz) // 2], "BGZF cut in the middle of a block"),
+    ]
+    d = os.path.join(work, "corrupt")
+    os.makedirs(d, exist_ok=True)
+    for fname, data, what in cases:
+        path = os.path.join(d, fname)
+        with open(path, "wb") as f:
+            f.write(data)
+        p = run([ofq, "index", path])
+        err = p.stderr.decode("utf-8", "replace").strip()
+        messages.append((fname, what, p.returncode, err))
+        ck.check(p.returncode == 2 and fname in err, "corrupt-compressed-refused",
+                 f"{fname} ({what}): want exit 2 naming the file; exit {p.returncode} {short(err)}")
+        p = run([ofq, "extract", path, "-r", "base_0:1-5"])
+        ck.check(p.returncode == 2 and p.stdout == b"", "corrupt-compressed-extract",
+                 f"{fname} ({what}): ofq extract exit {p.returncode}, {len(p.stdout)} B out, "
+                 f"{short(p.stderr)}")
+
+
 def test_refused(ck, ofq, path, entry, messages):
     fname = os.path.basename(path)
     p = run([ofq, "index", path])
@@ -360,6 +424,8 @@ def main():
     ap.add_argument("--seed", type=int, default=None, help="fixture seed (default: the generator's)")
     ap.add_argument("--regions", type=int, default=1500, help="random regions per file")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--no-compressed", action="store_true",
+                    help="skip the gzip / multi-member gzip / BGZF copies of the valid files")
     args = ap.parse_args()
     ofq = os.path.abspath(args.ofq)
     ck = Checker("messy")
@@ -369,12 +435,15 @@ def main():
     try:
         for fname, entry in sorted(truth["valid"].items()):
             test_valid(ck, ofq, os.path.join(work, "gen", "valid", fname), entry, rng, args.regions,
-                       work)
+                       work, not args.no_compressed)
             test_input_formats(ck, ofq, os.path.join(work, "gen", "valid", fname), entry, rng, work)
         test_stale_index(ck, ofq, work)
         messages = []
         for fname, entry in sorted(truth["refused"].items()):
             test_refused(ck, ofq, os.path.join(work, "gen", "refused", fname), entry, messages)
+        if not args.no_compressed:
+            test_corrupt_compressed(ck, ofq, work, os.path.join(work, "gen", "valid",
+                                                                "baseline_lf_60.fa"), messages)
         ck.note("refusal messages (file | case | exit | stderr):")
         for fname, what, rc, err in messages:
             ck.note(f"  {fname} | {what} | {rc} | {err!r}")

@@ -17,6 +17,7 @@ import io
 
 HEADER = "id,start,end,type,sequence"
 COLUMNS = HEADER.split(",")
+TYPES = frozenset(("raw", "complement", "reverse_complement"))
 
 
 class SequenceCsv:
@@ -52,10 +53,11 @@ class SequenceCsv:
         self._rest = chunk[cut:]
 
     def _block(self, text):
-        n = text.count("\n")
         if '"' not in text and "\r" not in text:
             fields = text[:-1].replace("\n", ",").split(",")
-            if len(fields) == 5 * n:
+            # Unquoted, every line has five fields; a misaligned block would put something
+            # else than a type word in the type slots (or fail int() on start and end).
+            if len(fields) % 5 == 0 and TYPES.issuperset(fields[3::5]):
                 ids, starts, ends, types, seqs = self._cols
                 ids += fields[0::5]
                 starts += map(int, fields[1::5])

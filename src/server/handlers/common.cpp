@@ -46,8 +46,8 @@ Page page_of(const Request& req, uint64_t total, uint64_t default_size, uint64_t
     p.last = total;
     return p;
   }
-  unsigned __int128 first = static_cast<unsigned __int128>(p.page - 1) * p.page_size;
-  p.first = first >= total ? total : static_cast<uint64_t>(first);
+  // (page - 1) * page_size may overflow 64 bits for absurd pages: compare by division.
+  p.first = (p.page - 1) >= (total + p.page_size - 1) / p.page_size ? total : (p.page - 1) * p.page_size;
   p.last = std::min<uint64_t>(total, p.first + p.page_size);
   return p;
 }

@@ -105,7 +105,7 @@ Response result(Service& svc, const Request& req) {
   return error_response(404, "not_found", "no result '" + key.substr(0, 100) + "'");
 }
 
-std::shared_ptr<const Annotation> annotation_of(Service& svc, const SampleEntry& e) {
+std::shared_ptr<const Annotation> annotation_of(const SampleEntry& e) {
   auto a = e.annotation();
   if (!a)
     throw ApiError(404, "no_annotation",
@@ -115,7 +115,7 @@ std::shared_ptr<const Annotation> annotation_of(Service& svc, const SampleEntry&
 
 Response intergenic(Service& svc, const Request& req) {
   SampleEntry& e = svc.entry(req.param("sample_id"));
-  auto a = annotation_of(svc, e);
+  auto a = annotation_of(e);
   uint64_t min_length = query_uint(req, "min_length", 0);
   std::vector<OriginalGap> gaps = original_gaps(*a);
   std::erase_if(gaps, [&](const OriginalGap& g) { return g.length() < min_length; });
@@ -136,7 +136,7 @@ Response intergenic(Service& svc, const Request& req) {
 
 Response genes_ids(Service& svc, const Request& req) {
   SampleEntry& e = svc.entry(req.param("sample_id"));
-  auto a = annotation_of(svc, e);
+  auto a = annotation_of(e);
   auto rows = original_genes_and_gaps(*a);
   auto page = detail::page_of(req, rows.size(), 0, UINT64_MAX);
   std::string out =

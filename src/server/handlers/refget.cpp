@@ -41,19 +41,12 @@ Response refget_error(unsigned status, std::string_view code, const std::string&
   return r;
 }
 
+/// 503 with Retry-After while digests are computed; 404 (unknown, or gap symbols) otherwise.
 Response lookup_error(const DigestLookup& l, const Options& opt) {
-  switch (l.status) {
-    case DigestLookup::Status::pending: {
-      Response r = refget_error(503, "not_ready", l.message);
-      r.headers.emplace_back("Retry-After", std::to_string(opt.retry_after_seconds));
-      return r;
-    }
-    case DigestLookup::Status::not_served:
-    case DigestLookup::Status::unknown:
-    case DigestLookup::Status::found:
-      break;
-  }
-  return refget_error(404, "unknown_sequence", l.message);
+  if (l.status != DigestLookup::Status::pending) return refget_error(404, "unknown_sequence", l.message);
+  Response r = refget_error(503, "not_ready", l.message);
+  r.headers.emplace_back("Retry-After", std::to_string(opt.retry_after_seconds));
+  return r;
 }
 
 /// A whole number of at most 19 digits; nullopt otherwise.

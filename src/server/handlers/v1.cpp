@@ -251,10 +251,10 @@ std::shared_ptr<const Annotation> annotation_of(const SampleEntry& e) {
   return a;
 }
 
-enum class ListFormat { json, tsv, csv };
+enum class ListFormat { as_json, tsv, csv };
 ListFormat list_format(const Request& req) {
   auto f = req.query_value("format");
-  if (!f || *f == "json") return ListFormat::json;
+  if (!f || *f == "json") return ListFormat::as_json;
   if (*f == "tsv") return ListFormat::tsv;
   if (*f == "csv") return ListFormat::csv;
   throw ApiError(400, "bad_request", "format '" + std::string(f->substr(0, 40)) + "' is not one of json, tsv, csv");
@@ -298,7 +298,7 @@ Response intergenic(Service& svc, const Request& req) {
       min_length);
   auto page = detail::page_of(req, regions.size(), svc.limits.default_page_size, svc.limits.max_page_size);
   auto strand = [](const Gene* g) { return g ? std::string(1, g->strand) : std::string(); };
-  if (lf == ListFormat::json) {
+  if (lf == ListFormat::as_json) {
     json arr = json::array();
     for (uint64_t i = page.first; i < page.last; ++i) {
       const auto& r = regions[i];
@@ -337,7 +337,7 @@ Response genes(Service& svc, const Request& req) {
     if (!seq || g.sequence == *seq) list.push_back(&g);
   auto page = detail::page_of(req, list.size(), svc.limits.default_page_size, svc.limits.max_page_size);
   // /v1 numbers are 0-based half-open like every other /v1 coordinate.
-  if (lf == ListFormat::json) {
+  if (lf == ListFormat::as_json) {
     json arr = json::array();
     for (uint64_t i = page.first; i < page.last; ++i) {
       const Gene& g = *list[i];

@@ -155,8 +155,10 @@ private:
     req.body = std::move(msg.body());
     Response res = ctx_.router->dispatch(req);
     if (res.streaming() && !head_) return start_stream(std::move(res));
+    // HEAD of a streamed answer: its length is not known without producing it.
+    bool length_known = !res.streaming();
     res.stream = nullptr;
-    send(std::move(res));
+    send(std::move(res), length_known);
   }
 
   template <class Message>
@@ -167,13 +169,13 @@ private:
     m.keep_alive(keep_alive_);
   }
 
-  void send(Response r) {
+  void send(Response r, bool length_known = true) {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), version_ ? version_ : 11);
     set_common(*res, r);
     if (head_) {
       // HEAD: the headers of the GET answer, with its length, and no body.
-      res->content_length(r.body.size());
+      if (length_known) res->content_length(r.body.size());
     } else {
       res->body() = std::move(r.body);
       res->prepare_payload();

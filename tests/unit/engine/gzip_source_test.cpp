@@ -166,6 +166,21 @@ TEST(GzipSource, EmptyMemberAloneIsAnEmptyFile) {
   EXPECT_EQ(table_of(*s).cps.size(), 0u);
 }
 
+TEST(GzipSource, ProgressCountsCompressedBytesUpToTheFileSize) {
+  for (const char* name : {"multi.fa.gz", "base.bgz.fa.gz"}) {
+    TempDir t;
+    const std::string path = t.copy(name);
+    const uint64_t size = std::filesystem::file_size(path);
+    IndexOptions o;
+    std::vector<std::pair<uint64_t, uint64_t>> calls;
+    o.progress = [&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); };
+    (void)build_index(path, o);
+    ASSERT_FALSE(calls.empty()) << name;
+    EXPECT_EQ(calls.back(), std::make_pair(size, size)) << name;
+    for (size_t i = 1; i < calls.size(); ++i) EXPECT_GT(calls[i].first, calls[i - 1].first) << name;
+  }
+}
+
 TEST(GzipSource, ZeroSpacingIsBadUsage) {
   TempDir t;
   const std::string path = t.copy("small.fa.gz");

@@ -399,6 +399,20 @@ std::string run_stream(const Response& r) {
 }
 }  // namespace
 
+TEST_F(RefgetHandlers, LongAnswersStreamWithTheirLength) {
+  Options opt;
+  opt.max_buffered_bases = 100;
+  const std::string nc = sequence_of(k_refget + "/NC.faa");
+  Response r = sequence(make("/sequence/" + std::string(k_nc_md5) + "?start=5000&end=4000"), *digests_, opt);
+  ASSERT_TRUE(r.streaming());
+  EXPECT_EQ(header(r, "Content-Length"), "4386");
+  EXPECT_EQ(run_stream(r), nc.substr(5000) + nc.substr(0, 4000));
+  // The soft-masked copy streams uppercase too.
+  r = sequence(make("/sequence/refseq:MASKED.1"), *digests_, opt);
+  ASSERT_TRUE(r.streaming());
+  EXPECT_EQ(run_stream(r), nc);
+}
+
 TEST_F(RefgetHandlers, V1SequencesByDigest) {
   Request q;
   q.method = "POST";

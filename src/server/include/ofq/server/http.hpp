@@ -104,6 +104,9 @@ public:
   /// by a handler become their JSON error; anything else a 500 that names no path.
   [[nodiscard]] Response dispatch(Request& req) const;
 
+  /// Every route as (method, pattern), in the order added (/openapi.json, metrics labels).
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> routes() const;
+
   /// Hook for turning an engine error into its answer (set by the service so that paths
   /// in messages are rewritten); default: error_status.hpp's table, message unchanged.
   std::function<Response(const Error&)> on_engine_error;

@@ -1,0 +1,14 @@
+// Private to src/server: the answer to a connection over --max-connections.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <cstdint>
+
+namespace ofq::server::transport {
+
+/// Writes a 413 too_large answer naming the limit and closes the socket, without reading
+/// the request: the connection is never served.
+void refuse_connection(boost::asio::ip::tcp::socket socket, int64_t open, uint64_t limit);
+
+}  // namespace ofq::server::transport
