@@ -42,6 +42,7 @@ integration:
 
 demo: TEST_DEPS
 	$(MAKE) all
+	data/real/rebuild.sh
 	tools/demo.sh data
 
 bench:

@@ -78,7 +78,9 @@ WORK=$(realpath "$WORK")
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RUN=$WORK/runs/$STAMP
 mkdir -p "$RUN/json" "$RUN/out" "$RUN/cmp"
-[[ -n $OUT ]] || OUT=$HERE/results/$(date -u +%F)-$(hostname -s)$([[ $QUICK == 1 ]] && echo -quick).md
+SUFFIX=
+[[ $QUICK == 1 ]] && SUFFIX=-quick
+[[ -n $OUT ]] || OUT=$HERE/results/$(date -u +%F)-$(hostname -s)$SUFFIX.md
 MANIFEST=$RUN/manifest.tsv
 printf 'section\tcase\ttool\tunit\tamount\tjson\tstatus\tcommand\tbusy\n' > "$MANIFEST"
 MEMORY=$RUN/memory.tsv

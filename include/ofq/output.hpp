@@ -41,7 +41,9 @@ struct Summary {
 struct WriterOptions {
   bool with_names = false;      ///< add the BED name column (CSV/TSV/JSON) / header (FASTA)
   unsigned fasta_width = 60;    ///< 0: one line
-  bool json_summary = true;     ///< json: "clamped" key; ndjson: summary line
+  /// true (the /v1 API): json is {"sequences": [...], "clamped": n} and ndjson ends with a
+  /// {"summary": ...} line; false (the CLI, SEMANTICS.md): a bare array / objects only.
+  bool json_summary = true;
 };
 
 /// Formats rows. A row is begin_row, any number of pieces, end_row. Buffers internally and

@@ -215,7 +215,15 @@ std::string build_index(const std::string& fasta_path, const IndexOptions& opt) 
     }
   } else {
     detail::ScanInput in{fasta_path, fd, fp.size_bytes, scanner, stored, opt};
-    extra = comp == Compression::gzip ? detail::scan_gzip(in) : detail::scan_bgzf(in);
+    try {
+      extra = comp == Compression::gzip ? detail::scan_gzip(in) : detail::scan_bgzf(in);
+    } catch (const Error& e) {
+      // A damaged deflate stream usually shows first as text the scanner refuses, before
+      // the member's CRC is reached: say that it may be the compression.
+      if (e.code() != Errc::file_refused) throw;
+      throw Error(Errc::file_refused, std::string(e.what()) + " (the file is " + to_string(comp) +
+                                          "-compressed: if it is damaged, 'gzip -t' will say so)");
+    }
   }
   scanner.finish();
 

@@ -7,6 +7,7 @@
 // no memory.
 #include <emmintrin.h>  // SSE2: part of every x86-64, so no dispatch is needed
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 
@@ -207,10 +208,13 @@ static void start_record(FastaScanner& s, FastaScanner::State& st, std::string_v
   if (!header.empty() && header.back() == '\r') header.remove_suffix(1);
   for (size_t i = 0; i < header.size(); ++i) {
     unsigned char c = uint8_t(header[i]);
-    if ((c < 0x20 && c != '\t') || c == 0x7f)
-      refuse(file, st.header_line, "",
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      // Name the record by what its name would be, up to the bad byte.
+      const size_t cut = std::min(header.find_first_of(" \t"), i);
+      refuse(file, st.header_line, std::string(header.substr(0, cut)),
              "the header holds a control " + quote_byte(c) + " at column " + std::to_string(i + 2) +
                  "; only tab is allowed");
+    }
   }
   size_t name_end = header.find_first_of(" \t");
   std::string_view name = header.substr(0, name_end);

@@ -214,7 +214,7 @@ class JsonWriter final : public BufferedWriter {
 public:
   JsonWriter(OutputSink& s, const WriterOptions& o, bool nd) : BufferedWriter(s, o), nd_(nd) {}
   void begin() override {
-    if (!nd_) buf_ += "{\"sequences\": [";
+    if (!nd_) buf_ += opt_.json_summary ? "{\"sequences\": [" : "[";
   }
   void begin_row(const RowMeta& m) override {
     if (!nd_ && rows_ > 0) buf_ += ", ";
@@ -254,8 +254,9 @@ public:
       if (opt_.json_summary) {
         buf_ += ", \"clamped\": ";
         number(s.clamped);
+        buf_ += "}";
       }
-      buf_ += "}\n";
+      buf_ += "\n";
     }
     flush_all();
   }

@@ -26,11 +26,13 @@ struct Server::Impl {
   std::unique_ptr<DigestCatalog> digests;  // refget: hashes each sample once it is ready
   std::unique_ptr<Service> service;
   Router router;
+  // Declared before the io_context and the pool: their pending handlers hold sessions,
+  // whose destructors use ctx, so ctx must outlive them.
+  transport::Context ctx;
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::unique_ptr<net::thread_pool> workers;
   std::vector<std::thread> threads;
-  transport::Context ctx;
   uint16_t port = 0;
   bool started = false;
   std::mutex stop_mutex;

@@ -390,8 +390,9 @@ def test_access_log_one_line_a_request(start_server):
     assert set(a) >= {"ts", "ms", "client"}
 
 
-def test_sigterm_with_a_streamed_answer_in_flight(start_server, positions, extract):
-    s = start_server("--shutdown-grace", "20", "--job-threads", "1")
+def test_sigterm_with_a_streamed_answer_in_flight(start_server, positions, extract, tmp_path):
+    db = tmp_path / "jobs.db"
+    s = start_server("--shutdown-grace", "20", "--job-threads", "1", "--jobs-db", db)
     pos = positions(150000, seed=11, width=200)
     expected = extract(pos)
     r = requests.post(s.url + "v1/samples/VIBRIO/sequences", json={"positions": pos}, stream=True,
@@ -416,3 +417,7 @@ def test_sigterm_with_a_streamed_answer_in_flight(start_server, positions, extra
     assert refused
     assert s.proc.wait(30) == 0
     assert any("SIGTERM received" in l for l in s.log)
+    # The job accepted before the stop is kept and finished by the next start.
+    s2 = start_server("--jobs-db", db)
+    st = wait_job(s2, job["job_id"])
+    assert st["status"] == "done" and st["done"] == 100000

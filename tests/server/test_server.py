@@ -634,3 +634,33 @@ def test_http10_stream_ends_by_closing(server):
     assert lines[0] == "id,start,end,type,sequence"
     assert len(lines) == 5002 and lines[-1] == ""
     assert all(line == lines[1] for line in lines[1:-1])
+
+
+def test_original_large_job_runs_in_background_then_is_served(server):
+    keys = sample_keys(server.url)
+    rec = "TARA_A100000171_G_scaffold48_1"
+    positions = [[rec, i % 40, i % 40 + 5] for i in range(30000)]
+    r = requests.post(server.url + "query/fasta-sequences/",
+                      json={"storage_key": keys["TARA_A100000171"], "positions": positions})
+    assert r.status_code == 200
+    key = r.json()["results_key"]
+    deadline = time.time() + 30
+    while True:
+        g = requests.get(server.url + "query/result/" + key)
+        if g.status_code != 404:
+            break
+        assert g.json()["error"] == "not_done"
+        assert time.time() < deadline
+        time.sleep(0.05)
+    assert g.status_code == 200
+    lines = g.text.split("\n")
+    assert lines[0] == "id,start,end,type,sequence" and len(lines) == 30002
+    assert lines[1] == rec + ",0,5,raw,ACTTA" or lines[1].startswith(rec + ",0,5,raw,")
+
+
+def test_head_of_a_streamed_answer(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    conn.request("HEAD", "/v1/samples/VIBRIO_H1/sequences/NODE_0?format=text")
+    r = conn.getresponse()
+    assert r.status == 200 and r.read() == b""
+    conn.close()

@@ -81,6 +81,10 @@ def _read_table(data, sep, columns, int_columns=_INT_COLUMNS, na_columns=()):
                        na_values=na or None, na_filter=bool(na))
 
 
+class _NoJobsRoute(E.NotFoundError):
+    """The server has no ``v1/jobs`` route (an ofq older than its jobs)."""
+
+
 class _RowCounter:
     """Counts the rows of a CSV (lines after the header) or FASTA (``>`` lines) stream."""
 
@@ -335,9 +339,7 @@ class OceaniaClient:
         if use_job and job is None:
             try:
                 return self._run_job(sid, rows, fmt, bounds)
-            except E.NotFoundError as exc:
-                if exc.code != "not_found":
-                    raise
+            except _NoJobsRoute:
                 use_job = False  # a server without /v1/jobs: one streamed answer
         if not use_job:
             try:
@@ -481,7 +483,12 @@ class OceaniaClient:
         body = {"sample_id": sample_id, "positions": rows, "format": fmt}
         if bounds != "clamp":
             body["bounds"] = bounds
-        resp = self._request("POST", "v1/jobs", body=body, ok=(200, 201, 202))
+        try:
+            resp = self._request("POST", "v1/jobs", body=body, ok=(200, 201, 202))
+        except E.NotFoundError as exc:
+            if exc.code == "not_found":
+                raise _NoJobsRoute(exc.message, code=exc.code, status=exc.status, url=exc.url) from exc
+            raise
         try:
             job = json.loads(self._read(resp))
             job_id = job["job_id"]

@@ -114,6 +114,8 @@ RunFn register_extract(CLI::App& app) {
       WriterOptions wopt;
       wopt.with_names = batch.with_names();
       wopt.fasta_width = a->width;
+      // SEMANTICS.md's layouts: a JSON array, NDJSON objects; the clamping count goes to stderr.
+      wopt.json_summary = false;
       auto writer = make_writer(*parse_output_format(a->format), out.sink(), wopt);
       const Summary s = batch.write(*writer);
       out.commit();

@@ -70,6 +70,8 @@ RunFn register_faidx(CLI::App& app) {
           parsed = false;  // samtools prints a header with nothing under it
         }
         auto id = parsed ? sample->index().find(p.id) : std::optional<RecordId>(0);
+        // samtools' .fai has no line for a record without bases: it cannot find one.
+        if (parsed && id && sample->index().record(*id).length == 0) id.reset();
         if (!id) {
           std::fprintf(stderr, "[faidx] Failed to fetch sequence in %s\n", r.c_str());
           out.sink().write(buf);

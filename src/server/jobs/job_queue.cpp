@@ -130,6 +130,7 @@ void JobQueue::stop() {
   }
   cancel_ = true;
   cv_.notify_all();
+  sweep_cv_.notify_all();
   for (auto& t : threads_) t.join();
   threads_.clear();
 }
@@ -247,7 +248,7 @@ void JobQueue::sweeper() {
                                                      std::chrono::milliseconds(30'000));
   std::unique_lock lock(m_);
   while (!stopping_) {
-    cv_.wait_for(lock, every, [&] { return stopping_; });
+    sweep_cv_.wait_for(lock, every, [&] { return stopping_; });
     if (stopping_) return;
     lock.unlock();
     try {

@@ -59,6 +59,9 @@ private:
 }  // namespace
 
 class Session : public std::enable_shared_from_this<Session> {
+  /// Request bodies larger than this are routed on the worker pool, not the I/O thread.
+  static constexpr size_t k_inline_body_bytes = 64 * 1024;
+
 public:
   Session(tcp::socket&& socket, Context& ctx) : stream_(std::move(socket)), ctx_(ctx) {
     ++ctx_.active;
@@ -153,7 +156,22 @@ private:
       req.headers.emplace_back(std::move(name), std::string(f.value()));
     }
     req.body = std::move(msg.body());
-    Response res = ctx_.router->dispatch(req);
+    if (req.body.size() > k_inline_body_bytes) {
+      // Parsing and checking a large batch takes milliseconds: done on the worker pool so
+      // that the I/O thread goes on serving the other connections meanwhile.
+      net::post(*ctx_.workers, [self = shared_from_this(), req = std::move(req)]() mutable {
+        Response res = self->ctx_.router->dispatch(req);
+        net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+          self->respond(std::move(res));
+        });
+      });
+      return;
+    }
+    respond(ctx_.router->dispatch(req));
+  }
+
+  void respond(Response res) {
+    if (closed_) return;
     if (res.streaming() && !head_) return start_stream(std::move(res));
     // HEAD of a streamed answer: its length is not known without producing it.
     bool length_known = !res.streaming();

@@ -38,7 +38,7 @@ TEST(Refused, DuplicateNames) {
 
 TEST(Refused, ControlByteInHeader) {
   EXPECT_EQ(refusal(">a\x01z\nAC\n"),
-            ": line 1: the header holds a control byte 0x01 at column 3; only tab is allowed");
+            ": line 1, record 'a': the header holds a control byte 0x01 at column 3; only tab is allowed");
 }
 
 TEST(Refused, BadByteInSequence) {

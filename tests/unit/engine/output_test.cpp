@@ -61,6 +61,23 @@ TEST(Output, Json) {
                 std::string(70, 'A') + std::string(60, 'c') + "\"}], \"clamped\": 1}\n");
 }
 
+TEST(Output, JsonWithoutSummaryIsABareArray) {
+  WriterOptions o;
+  o.json_summary = false;
+  StringSink sink;
+  auto w = make_writer(OutputFormat::json, sink, o);
+  w->begin();
+  w->row({"s1", 1, 3, SeqType::raw, ""}, "CG");
+  w->finish({1, 0});
+  EXPECT_EQ(sink.data, "[{\"id\": \"s1\", \"start\": 1, \"end\": 3, \"type\": \"raw\", \"sequence\": \"CG\"}]\n");
+  StringSink nd;
+  auto n = make_writer(OutputFormat::ndjson, nd, o);
+  n->begin();
+  n->row({"s1", 1, 3, SeqType::raw, ""}, "CG");
+  n->finish({1, 0});
+  EXPECT_EQ(nd.data, "{\"id\": \"s1\", \"start\": 1, \"end\": 3, \"type\": \"raw\", \"sequence\": \"CG\"}\n");
+}
+
 TEST(Output, NdjsonEndsWithSummaryOrError) {
   const std::string out = render(OutputFormat::ndjson);
   const std::string head =

@@ -45,8 +45,8 @@ std::string big_text() {
   return s;
 }
 
-struct Setup {
-  explicit Setup(GatewayOptions o) {
+struct Front {
+  explicit Front(GatewayOptions o) {
     o.access_log = false;
     Router r;
     r.add("GET", "/healthz", [](Request&) { return json_response("{\"status\":\"ok\"}\n"); });
@@ -98,7 +98,7 @@ TEST(Gateway, TokensNeededButHealthzOpen) {
   TokenFile t;
   GatewayOptions o;
   o.tokens_file = t.path;
-  Setup s(o);
+  Front s(o);
   EXPECT_EQ(s.gw->token_count(), 2u);
   auto none = s.get("/small");
   EXPECT_EQ(none.status, 401u);
@@ -127,7 +127,7 @@ TEST(Gateway, TokenFileErrors) {
 TEST(Gateway, RateLimitPerClient) {
   GatewayOptions o;
   o.rate = 2;
-  Setup s(o);
+  Front s(o);
   EXPECT_EQ(s.get("/small").status, 200u);
   EXPECT_EQ(s.get("/small").status, 200u);
   auto r = s.get("/small");
@@ -169,7 +169,7 @@ TEST(Gateway, AcceptsGzip) {
 }
 
 TEST(Gateway, GzipOnlyLargeAnswersWhenAccepted) {
-  Setup s(GatewayOptions{});
+  Front s(GatewayOptions{});
   auto small = s.get("/small", {{"accept-encoding", "gzip"}});
   EXPECT_EQ(header(small, "Content-Encoding"), "");
   EXPECT_EQ(small.body, "ACGT");
@@ -184,7 +184,7 @@ TEST(Gateway, GzipOnlyLargeAnswersWhenAccepted) {
 }
 
 TEST(Gateway, GzipStreamed) {
-  Setup s(GatewayOptions{});
+  Front s(GatewayOptions{});
   auto z = s.get("/stream", {{"accept-encoding", "gzip"}});
   ASSERT_TRUE(z.streaming());
   EXPECT_EQ(header(z, "Content-Encoding"), "gzip");
@@ -196,7 +196,7 @@ TEST(Gateway, GzipStreamed) {
 TEST(Gateway, AnswerLimit) {
   GatewayOptions o;
   o.max_answer_bytes = 100;
-  Setup s(o);
+  Front s(o);
   EXPECT_EQ(s.get("/small").status, 200u);
   auto r = s.get("/big");
   EXPECT_EQ(r.status, 413u);
@@ -220,7 +220,7 @@ TEST(Gateway, CorsPreflightAndHeaders) {
   TokenFile t;
   GatewayOptions o;
   o.tokens_file = t.path;
-  Setup s(o);
+  Front s(o);
   auto pre = s.get("/v1/samples/X", {{"origin", "https://notebook.example"}, {"access-control-request-method", "GET"}},
                    "OPTIONS");
   EXPECT_EQ(pre.status, 204u);  // no token needed for a preflight
@@ -234,7 +234,7 @@ TEST(Gateway, CorsPreflightAndHeaders) {
 }
 
 TEST(Gateway, MetricsByRoutePattern) {
-  Setup s(GatewayOptions{});
+  Front s(GatewayOptions{});
   (void)s.get("/v1/samples/A");
   (void)s.get("/v1/samples/B");
   (void)s.get("/nowhere");

@@ -30,6 +30,7 @@ TEST(OpenApi, PathsEqualTheRoutes) {
     OperationsOptions oo;
     oo.jobs.db_path = (dir / "jobs.db").string();
     oo.jobs.log = false;
+    oo.gateway.access_log = false;
     Operations ops(oo, service);
     ops.attach(router, router.routes(), nullptr);
 

@@ -91,7 +91,8 @@ private:
   std::unique_ptr<JobStore> store_;
 
   std::mutex m_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;        ///< workers: a job was queued, or stopping
+  std::condition_variable sweep_cv_;  ///< the expiry sweeper: stopping
   std::deque<Item> queue_;
   std::unordered_map<std::string, std::shared_ptr<Live>> live_;  ///< running jobs
   uint64_t running_ = 0;
