@@ -342,7 +342,12 @@ def test_token(own_server, tmp_path, monkeypatch):
     s = own_server("--tokens", str(tokens))
     with pytest.raises(oceania.UnauthorizedError) as e:
         OceaniaClient(url=s.url).get_sequences_from_fasta(SEED_SAMPLE, REQUEST_PARAMS)
-    assert (e.value.status, e.value.code) == (401, "unauthorized")
+    assert (e.value.status, e.value.code, str(e.value)) == (
+        401, "unauthorized", "this server needs a token: send Authorization: Bearer TOKEN "
+                             "(Python client: token= or OCEANIA_API_TOKEN)")
+    with pytest.raises(oceania.UnauthorizedError) as e:
+        OceaniaClient(url=s.url, token="wrong").list_fasta_files()
+    assert str(e.value) == "the token sent is not valid for this server"
     want = expected("expected_tara_a100000171.csv")
     got = OceaniaClient(url=s.url, token="s3cret-token").get_sequences_from_fasta(SEED_SAMPLE, REQUEST_PARAMS)
     pd.testing.assert_frame_equal(got, want)
@@ -423,13 +428,30 @@ def test_server_killed_while_streaming_to_a_path_leaves_no_file(own_server, tmp_
 
 # ---- jobs -------------------------------------------------------------------------------
 
-def test_job_route_gives_the_same_answer(client, server):
+def test_job_route_gives_the_same_answer(client, server, capsys):
     import requests
     probe = requests.post(server.url + "v1/jobs", json={}, timeout=10)
     if probe.status_code in (404, 405) and probe.json().get("error") in ("not_found", "method_not_allowed"):
         pytest.skip("THIS ofq serve HAS NO /v1/jobs (issue 5): the job test cannot run")
     got = client.get_sequences_from_fasta(SEED_SAMPLE, REQUEST_PARAMS, job=True)
     pd.testing.assert_frame_equal(got, expected("expected_tara_a100000171.csv"))
+    # over job_threshold the job route is taken by itself, with a progress bar
+    c = OceaniaClient(url=server.url, job_threshold=5, progress=True)
+    pd.testing.assert_frame_equal(c.get_sequences_from_fasta(SEED_SAMPLE, REQUEST_PARAMS),
+                                  expected("expected_tara_a100000171.csv"))
+    out = io.BytesIO()
+    assert c.get_sequences_from_fasta_to_file(SEED_SAMPLE, REQUEST_PARAMS, "csv", out) == 10
+    assert out.getvalue() == (PUBLISHED / "expected_tara_a100000171.csv").read_bytes()
+    assert "oceania job " in capsys.readouterr().err
+    # a job refused for its positions raises as the streamed route does
+    with pytest.raises(oceania.BadPositionsError) as e:
+        client.get_sequences_from_fasta(SEED_SAMPLE, [REQUEST_PARAMS[0], ("NO_SUCH_SEQUENCE", 0, 10)], job=True)
+    assert (e.value.message, e.value.rows) == (
+        "1 of 2 positions of sample 'TARA_A100000171' is invalid; nothing was extracted",
+        [{"row": 1, "id": "NO_SUCH_SEQUENCE", "reason": "unknown sequence"}])
+    with pytest.raises(oceania.UnknownSampleError) as e:
+        client.get_sequences_from_fasta("TARA_NOPE", REQUEST_PARAMS, job=True)
+    assert str(e.value) == UNKNOWN_SAMPLE_MESSAGE
 
 
 # Filled in from the real server's answers (its messages are the contract the client

@@ -345,13 +345,19 @@ def test_failed_and_stalled_jobs_raise(make_stub):
         S.reply(202, {"job_id": "j2"}),
         S.reply(200, {"status": "failed", "done": 0, "total": 1,
                       "error": {"error": "bad_positions", "message": "1 position is wrong", "rows": rows}}),
+        S.reply(202, {"job_id": "j4"}),
+        S.reply(200, {"status": "failed", "done": 0, "total": 1,
+                      "error": {"error": "internal", "message": "disk full", "status": 500}}),
         S.reply(202, {"job_id": "j3"}),
         *[S.reply(200, {"status": "running", "done": 0, "total": 1})] * 200,
     )
     c = OceaniaClient(url=s.url, timeout=0.5, progress=False)
-    with pytest.raises(oceania.JobFailedError) as e:
+    with pytest.raises(oceania.BadPositionsError) as e:
         c.get_sequences_from_fasta("X", [("a", 0, 1)], job=True)
     assert (e.value.message, e.value.code, e.value.rows) == ("1 position is wrong", "bad_positions", rows)
+    with pytest.raises(oceania.JobFailedError) as e:
+        c.get_sequences_from_fasta("X", [("a", 0, 1)], job=True)
+    assert (str(e.value), e.value.code, e.value.status) == ("disk full", "internal", 500)
     began = time.monotonic()
     with pytest.raises(oceania.OceaniaTimeoutError) as e:
         c.get_sequences_from_fasta("X", [("a", 0, 1)], job=True)

@@ -1,6 +1,7 @@
 #include "cli_util.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -63,6 +64,15 @@ Output::Output(const std::string& path) : path_(path) {
     sink_ = std::make_unique<FdSink>(1, "standard output");
     return;
   }
+  // A device or a pipe (-o /dev/null, -o /dev/stdout) is written directly: renaming a
+  // temporary file over it would replace the device with a regular file.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) throw Error(Errc::io_error, path + ": cannot write: " + std::strerror(errno));
+    sink_ = std::make_unique<FdSink>(fd_, path);
+    return;
+  }
   tmp_ = path + ".tmp." + std::to_string(::getpid());
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) throw Error(Errc::io_error, path + ": cannot write: " + std::strerror(errno));
@@ -70,14 +80,19 @@ Output::Output(const std::string& path) : path_(path) {
 }
 
 Output::~Output() {
-  if (!tmp_.empty() && fd_ >= 0) {
-    ::close(fd_);
-    ::unlink(tmp_.c_str());
-  }
+  if (fd_ > 2) ::close(fd_);
+  if (!tmp_.empty() && fd_ > 2) ::unlink(tmp_.c_str());
 }
 
 void Output::commit() {
-  if (tmp_.empty()) return;
+  if (tmp_.empty()) {
+    if (fd_ > 2 && ::close(fd_) != 0) {
+      fd_ = -1;
+      throw Error(Errc::io_error, path_ + ": write failed: " + std::strerror(errno));
+    }
+    fd_ = -1;
+    return;
+  }
   int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0 || ::rename(tmp_.c_str(), path_.c_str()) != 0) {

@@ -433,7 +433,7 @@ ScanResult scan_gzip(const ScanInput& in) {
   bytes.reserve(tables + windows.size());
   append_pod(bytes, h);
   for (const Checkpoint& c : cps) append_pod(bytes, c);
-  bytes.append(reinterpret_cast<const char*>(pieces.crcs.data()), pieces.crcs.size() * 4);
+  if (!pieces.crcs.empty()) bytes.append(reinterpret_cast<const char*>(pieces.crcs.data()), pieces.crcs.size() * 4);
   bytes.resize(tables, '\0');
   bytes += windows;
 
@@ -664,9 +664,10 @@ CheckpointTable read_table(const std::string& path, const FastaIndex& index) {
     throw bad("window data out of bounds");
   if (h.uncompressed_size != index.uncompressed_size()) throw bad("uncompressed size disagrees with the index");
   t.cps.resize(h.checkpoint_count);
-  std::memcpy(t.cps.data(), b + sizeof(Header), h.checkpoint_count * sizeof(Checkpoint));
+  if (!t.cps.empty()) std::memcpy(t.cps.data(), b + sizeof(Header), t.cps.size() * sizeof(Checkpoint));
   t.crcs.resize(h.piece_count);
-  std::memcpy(t.crcs.data(), b + sizeof(Header) + h.checkpoint_count * sizeof(Checkpoint), h.piece_count * 4);
+  if (!t.crcs.empty())
+    std::memcpy(t.crcs.data(), b + sizeof(Header) + h.checkpoint_count * sizeof(Checkpoint), t.crcs.size() * 4);
   t.windows = b + h.window_data_offset;
   if (h.uncompressed_size > 0 && (t.cps.empty() || t.cps[0].out != 0)) throw bad("no checkpoint at offset 0");
   uint64_t expect_piece = 0;

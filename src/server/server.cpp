@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "ofq/server/digest_catalog.hpp"
+#include "transport/refuse.hpp"
 #include "transport/transport.hpp"
 
 namespace ofq::server {
@@ -26,11 +27,13 @@ struct Server::Impl {
   std::unique_ptr<DigestCatalog> digests;  // refget: hashes each sample once it is ready
   std::unique_ptr<Service> service;
   Router router;
+  std::unique_ptr<Operations> ops;  // issue 5: jobs, gateway, metrics
   // Declared before the io_context and the pool: their pending handlers hold sessions,
   // whose destructors use ctx, so ctx must outlive them.
   transport::Context ctx;
   net::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  // The acceptor is not thread-safe: its handlers and its close() run on one strand.
+  tcp::acceptor acceptor{net::make_strand(ioc)};
   std::unique_ptr<net::thread_pool> workers;
   std::vector<std::thread> threads;
   uint16_t port = 0;
@@ -45,7 +48,10 @@ struct Server::Impl {
       if (!ec) {
         boost::system::error_code ignored;  // a socket without NODELAY still works, slower
         s.set_option(tcp::no_delay(true), ignored);
-        transport::start_session(std::move(s), ctx);
+        if (static_cast<uint64_t>(ctx.active.load()) >= opt.ops.max_connections)
+          transport::refuse_connection(std::move(s), ctx.active.load(), opt.ops.max_connections);
+        else
+          transport::start_session(std::move(s), ctx);
       }
       // Errors (EMFILE, a reset before accept) end one connection, never the listener.
       accept();
@@ -88,6 +94,9 @@ Server::Server(ServerOptions opt) : impl_(std::make_unique<Impl>()) {
   impl_->service = std::make_unique<Service>(*impl_->catalog, impl_->opt.limits);
   impl_->service->digests = impl_->digests.get();
   impl_->router = build_router(*impl_->service);
+  impl_->ops = std::make_unique<Operations>(impl_->opt.ops, *impl_->service);
+  impl_->ops->attach(impl_->router, impl_->router.routes(), [d = impl_.get()] { return int64_t{d->ctx.active.load()}; });
+  impl_->ctx.handle = [o = impl_->ops.get()](Request& r, std::string_view remote) { return o->handle(r, remote); };
   impl_->ctx.router = &impl_->router;
   impl_->ctx.opt = &impl_->opt;
 }
@@ -115,6 +124,7 @@ void Server::start() {
   d.service->run_background = [w = d.workers.get()](std::function<void()> job) {
     net::post(*w, std::move(job));
   };
+  d.ops->start();  // recovered jobs wait for their sample's index
   d.catalog->start_indexing();
   d.digests->start();
   d.accept();
@@ -132,7 +142,7 @@ void Server::stop() {
   }
   if (d.started) {
     d.ctx.stopping = true;
-    net::post(d.ioc, [&d] {
+    net::post(d.acceptor.get_executor(), [&d] {
       boost::system::error_code ignored;  // closing a listener that failed is harmless
       d.acceptor.close(ignored);
     });
@@ -150,6 +160,7 @@ void Server::stop() {
       d.workers->join();
     }
   }
+  if (d.ops) d.ops->stop();  // running jobs go back to queued, kept for the next start
   if (d.digests) d.digests->stop();  // an unfinished pass keeps its .partial file
   {
     std::lock_guard lock(d.stop_mutex);
@@ -165,6 +176,7 @@ void Server::wait() {
 uint16_t Server::port() const noexcept { return impl_->port; }
 Service& Server::service() noexcept { return *impl_->service; }
 Router& Server::router() noexcept { return impl_->router; }
+Operations& Server::operations() noexcept { return *impl_->ops; }
 
 int run_server(const ServerOptions& opt) {
   // Signals are taken by sigwait() below, not by whichever thread they would hit.
@@ -199,6 +211,7 @@ int run_server(const ServerOptions& opt) {
                static_cast<unsigned long long>(l.max_positions),
                static_cast<unsigned long long>(l.max_page_size),
                static_cast<long long>(l.result_ttl.count()));
+  if (opt.log) std::fputs(server->operations().describe().c_str(), stderr);
   int sig = 0;
   sigwait(&set, &sig);
   std::fprintf(stderr, "ofq serve: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");

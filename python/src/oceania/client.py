@@ -514,10 +514,13 @@ class OceaniaClient:
                         bar.refresh()
                     break
                 if status == "failed":
+                    # the class the same error has on the streamed route (BadPositionsError
+                    # ...), so that one except clause serves both; JobFailedError otherwise
                     err = state.get("error") or {}
-                    raise E.JobFailedError(err.get("message") or f"job {job_id} failed",
-                                           code=err.get("error"), rows=err.get("rows"),
-                                           url=status_url)
+                    code = err.get("error")
+                    cls = E.BY_CODE.get(code, E.JobFailedError) if code != "internal" else E.JobFailedError
+                    raise cls(err.get("message") or f"job {job_id} failed", code=code,
+                              status=err.get("status"), rows=err.get("rows"), url=status_url)
                 if status == "expired":
                     raise E.JobExpiredError(f"job {job_id} expired before its result was fetched",
                                             code="expired", url=status_url)

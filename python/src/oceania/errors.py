@@ -108,7 +108,8 @@ class NotReadyError(OceaniaError):
 
 
 class JobFailedError(OceaniaError):
-    """A ``/v1/jobs`` job ended in ``failed``; ``.rows`` holds its bad rows if any."""
+    """A ``/v1/jobs`` job failed inside the server. (A job refused for a reason the
+    streamed route also has, e.g. bad positions, raises that error's class.)"""
 
 
 class JobExpiredError(OceaniaError):

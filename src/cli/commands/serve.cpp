@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "commands.hpp"
+#include "commands/serve_operations.hpp"
 #include "ofq/server/server.hpp"
 
 namespace ofq::cli {
@@ -12,6 +13,7 @@ RunFn register_serve(CLI::App& app) {
   struct Args {
     server::ServerOptions opt;
     unsigned header_s = 10, idle_s = 60, body_s = 120, write_s = 60, ttl_s = 24 * 3600;
+    OperationsArgs ops;
   };
   auto a = std::make_shared<Args>();
   auto& o = a->opt;
@@ -32,6 +34,7 @@ RunFn register_serve(CLI::App& app) {
   cmd->add_option("--idle-timeout", a->idle_s, "Seconds a keep-alive connection may wait idle [60]");
   cmd->add_option("--body-timeout", a->body_s, "Seconds to receive a request body [120]");
   cmd->add_option("--write-timeout", a->write_s, "Seconds a write may make no progress [60]");
+  add_operations_options(cmd, o, a->ops);
   cmd->add_flag("-q,--quiet", [&o](int64_t) { o.log = false; }, "No progress lines on stderr");
   cmd->footer("Routes: docs/http_api.md. /healthz answers 200 once the catalog is loaded; a\n"
               "sample still indexing answers 503 with Retry-After. Stop with SIGINT or SIGTERM\n"
@@ -42,6 +45,7 @@ RunFn register_serve(CLI::App& app) {
     a->opt.body_timeout = std::chrono::seconds(a->body_s);
     a->opt.write_timeout = std::chrono::seconds(a->write_s);
     a->opt.limits.result_ttl = std::chrono::seconds(a->ttl_s);
+    apply_operations_options(a->opt, a->ops);
     return server::run_server(a->opt);
   };
 }

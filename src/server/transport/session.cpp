@@ -65,6 +65,9 @@ class Session : public std::enable_shared_from_this<Session> {
 public:
   Session(tcp::socket&& socket, Context& ctx) : stream_(std::move(socket)), ctx_(ctx) {
     ++ctx_.active;
+    beast::error_code ec;  // a peer already gone has no address: logged as ""
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string();
   }
   ~Session() { --ctx_.active; }
 
@@ -82,6 +85,9 @@ public:
 
 private:
   const ServerOptions& opt() const { return *ctx_.opt; }
+
+  /// Through the gateway when the server has one (issue 5), else straight to the router.
+  Response route(Request& req) { return ctx_.handle ? ctx_.handle(req, remote_) : ctx_.router->dispatch(req); }
 
   void read_header() {
     if (ctx_.stopping) return close();
@@ -160,14 +166,14 @@ private:
       // Parsing and checking a large batch takes milliseconds: done on the worker pool so
       // that the I/O thread goes on serving the other connections meanwhile.
       net::post(*ctx_.workers, [self = shared_from_this(), req = std::move(req)]() mutable {
-        Response res = self->ctx_.router->dispatch(req);
+        Response res = self->route(req);
         net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
           self->respond(std::move(res));
         });
       });
       return;
     }
-    respond(ctx_.router->dispatch(req));
+    respond(route(req));
   }
 
   void respond(Response res) {
@@ -380,6 +386,7 @@ private:
   Context& ctx_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remote_;
   unsigned version_ = 11;
   bool keep_alive_ = false, head_ = false, first_ = true, idle_ = false, closed_ = false;
 

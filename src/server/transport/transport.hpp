@@ -22,6 +22,8 @@ struct Context {
   const Router* router = nullptr;
   const ServerOptions* opt = nullptr;
   boost::asio::thread_pool* workers = nullptr;
+  /// When set, every request goes through it (Operations: gateway) instead of router.
+  std::function<Response(Request&, std::string_view remote)> handle;
   std::atomic<bool> stopping{false};
   std::atomic<int> active{0};
 

@@ -35,7 +35,8 @@ Table table_of(const Sample& s) {
   }
   std::memcpy(&t.header, raw.data(), sizeof t.header);
   t.cps.resize(t.header.checkpoint_count);
-  std::memcpy(t.cps.data(), raw.data() + sizeof(gzi::Header), t.cps.size() * sizeof(gzi::Checkpoint));
+  if (!t.cps.empty())
+    std::memcpy(t.cps.data(), raw.data() + sizeof(gzi::Header), t.cps.size() * sizeof(gzi::Checkpoint));
   return t;
 }
 

@@ -39,8 +39,8 @@ struct Catalogs {
 };
 Catalogs* g_cat = nullptr;
 
-struct Server {
-  explicit Server(std::string db, Limits limits = {}, OperationsOptions oo = {}) {
+struct Harness {
+  explicit Harness(std::string db, Limits limits = {}, OperationsOptions oo = {}) {
     service = std::make_unique<Service>(*g_cat->catalog, limits);
     router = build_router(*service);
     oo.jobs.db_path = std::move(db);
@@ -49,7 +49,7 @@ struct Server {
     ops = std::make_unique<Operations>(oo, *service);
     ops->attach(router, router.routes(), [] { return int64_t{0}; });
   }
-  ~Server() { ops.reset(); }
+  ~Harness() { ops.reset(); }
   Response call(std::string method, std::string target, std::string body = "") {
     Request r;
     r.method = std::move(method);
@@ -93,7 +93,7 @@ protected:
 };
 
 TEST_F(Jobs, V1JobEqualsStreamedAnswer) {
-  Server s(db_path("v1"));
+  Harness s(db_path("v1"));
   s.ops->start();
   for (std::string fmt : {"csv", "fasta", "ndjson"}) {
     std::string body = "{\"sample_id\": \"TARA_A100000171\", \"positions\": " + k_positions + ", \"format\": \"" + fmt + "\"}";
@@ -112,13 +112,13 @@ TEST_F(Jobs, V1JobEqualsStreamedAnswer) {
     EXPECT_EQ(res.status, 200u);
     auto direct = s.call("POST", "/v1/samples/TARA_A100000171/sequences",
                          "{\"positions\": " + k_positions + ", \"format\": \"" + fmt + "\"}");
-    EXPECT_EQ(Server::drain(res), Server::drain(direct));
+    EXPECT_EQ(Harness::drain(res), Harness::drain(direct));
     EXPECT_EQ(res.content_type, direct.content_type);
   }
 }
 
 TEST_F(Jobs, BadJobsAndUnknownIds) {
-  Server s(db_path("bad"));
+  Harness s(db_path("bad"));
   s.ops->start();
   auto r = s.call("POST", "/v1/jobs", "{\"sample_id\": \"TARA_A100000171\", \"positions\": [[\"nope\", 0, 5]]}");
   ASSERT_EQ(r.status, 202u);
@@ -147,7 +147,7 @@ TEST_F(Jobs, BadJobsAndUnknownIds) {
 }
 
 TEST_F(Jobs, OriginalSmallIsDoneBeforeTheAnswer) {
-  Server s(db_path("orig"));
+  Harness s(db_path("orig"));
   s.ops->start();
   auto r = s.call("POST", "/query/fasta-sequences/",
                   "{\"storage_key\": \"published/assemblies/TARA_A100000171.scaftig.gz\", \"positions\": " +
@@ -157,7 +157,7 @@ TEST_F(Jobs, OriginalSmallIsDoneBeforeTheAnswer) {
   auto res = s.call("GET", "/query/result/" + key);
   EXPECT_EQ(res.status, 200u);
   auto direct = s.call("POST", "/v1/samples/TARA_A100000171/sequences", "{\"positions\": " + k_positions + "}");
-  EXPECT_EQ(Server::drain(res), Server::drain(direct));
+  EXPECT_EQ(Harness::drain(res), Harness::drain(direct));
   auto bad = s.call("POST", "/query/fasta-sequences/",
                     "{\"storage_key\": \"published/assemblies/TARA_A100000171.scaftig.gz\", \"positions\": [[\"x\", 5, 1]]}");
   EXPECT_EQ(bad.status, 422u);
@@ -167,7 +167,7 @@ TEST_F(Jobs, OriginalSmallIsDoneBeforeTheAnswer) {
 TEST_F(Jobs, OriginalLargeBecomesAJob) {
   Limits l;
   l.inline_positions = 1;
-  Server s(db_path("orig_large"), l);
+  Harness s(db_path("orig_large"), l);
   s.ops->start();
   auto r = s.call("POST", "/query/fasta-sequences/",
                   "{\"storage_key\": \"TARA_A100000171\", \"positions\": " + k_positions + ", \"output_format\": \"fasta\"}");
@@ -178,32 +178,32 @@ TEST_F(Jobs, OriginalLargeBecomesAJob) {
   EXPECT_EQ(res.status, 200u);
   auto direct = s.call("POST", "/v1/samples/TARA_A100000171/sequences",
                        "{\"positions\": " + k_positions + ", \"format\": \"fasta\"}");
-  EXPECT_EQ(Server::drain(res), Server::drain(direct));
+  EXPECT_EQ(Harness::drain(res), Harness::drain(direct));
 }
 
 TEST_F(Jobs, RestartFinishesAcceptedJobs) {
   std::string db = db_path("restart");
   std::string id;
   {
-    Server a(db);  // accepts, never starts its workers: as if killed right after the 202
+    Harness a(db);  // accepts, never starts its workers: as if killed right after the 202
     auto r = a.call("POST", "/v1/jobs", "{\"sample_id\": \"TARA_A100000171\", \"positions\": " + k_positions + "}");
     ASSERT_EQ(r.status, 202u);
     id = json::parse(r.body)["job_id"];
     EXPECT_EQ(json::parse(a.call("GET", "/v1/jobs/" + id).body)["status"], "queued");
     EXPECT_EQ(a.call("GET", "/v1/jobs/" + id + "/result").status, 409u);
   }
-  Server b(db);
+  Harness b(db);
   b.ops->start();
   EXPECT_EQ(b.ops->jobs().recovered(), 1u);
   EXPECT_EQ(b.wait_done(id)["status"], "done");
   auto direct = b.call("POST", "/v1/samples/TARA_A100000171/sequences", "{\"positions\": " + k_positions + "}");
-  EXPECT_EQ(Server::drain(b.call("GET", "/v1/jobs/" + id + "/result")), Server::drain(direct));
+  EXPECT_EQ(Harness::drain(b.call("GET", "/v1/jobs/" + id + "/result")), Harness::drain(direct));
 }
 
 TEST_F(Jobs, ResultsExpire) {
   Limits l;
   l.result_ttl = std::chrono::seconds(1);
-  Server s(db_path("expire"), l);
+  Harness s(db_path("expire"), l);
   s.ops->start();
   auto r = s.call("POST", "/v1/jobs", "{\"sample_id\": \"TARA_A100000171\", \"positions\": " + k_positions + "}");
   std::string id = json::parse(r.body)["job_id"];
@@ -220,7 +220,7 @@ TEST_F(Jobs, ResultsExpire) {
 TEST_F(Jobs, MaxJobs) {
   OperationsOptions oo;
   oo.jobs.max_jobs = 1;
-  Server s(db_path("max"), Limits{}, oo);  // not started: the first job stays queued
+  Harness s(db_path("max"), Limits{}, oo);  // not started: the first job stays queued
   std::string body = "{\"sample_id\": \"TARA_A100000171\", \"positions\": " + k_positions + "}";
   EXPECT_EQ(s.call("POST", "/v1/jobs", body).status, 202u);
   auto r = s.call("POST", "/v1/jobs", body);
@@ -230,7 +230,7 @@ TEST_F(Jobs, MaxJobs) {
 }
 
 TEST_F(Jobs, MetricsAndOpenapiRoutes) {
-  Server s(db_path("metrics"));
+  Harness s(db_path("metrics"));
   s.ops->start();
   (void)s.call("GET", "/healthz");
   auto m = s.call("GET", "/metrics");

@@ -66,7 +66,7 @@ public:
 
   [[nodiscard]] JobStore& store() noexcept { return *store_; }
   [[nodiscard]] const JobOptions& options() const noexcept { return opt_; }
-  [[nodiscard]] bool durable() const noexcept { return !temp_dir_.empty() ? false : true; }
+  [[nodiscard]] bool durable() const noexcept { return temp_dir_.empty(); }
   [[nodiscard]] uint64_t submitted() const noexcept { return submitted_; }
   [[nodiscard]] uint64_t recovered() const noexcept { return recovered_; }
   /// Jobs finished since start, by final state (done, failed).

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "ofq/server/operations.hpp"
 #include "ofq/server/service.hpp"
 
 namespace ofq::server {
@@ -29,6 +30,7 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};
   uint64_t stream_buffer_bytes = 1u << 20;  ///< answer bytes queued per streamed response
   Limits limits;
+  OperationsOptions ops;  ///< jobs, limits, access, metrics (issue 5)
   bool log = true;
 };
 
@@ -51,6 +53,7 @@ public:
   [[nodiscard]] uint16_t port() const noexcept;
   [[nodiscard]] Service& service() noexcept;
   [[nodiscard]] Router& router() noexcept;
+  [[nodiscard]] Operations& operations() noexcept;
 
   struct Impl;
 
