@@ -219,6 +219,7 @@ public:
   void begin_row(const RowMeta& m) override {
     if (!nd_ && rows_ > 0) buf_ += ", ";
     ++rows_;
+    row_open_ = true;
     buf_ += "{\"id\": ";
     buf_ += nlohmann::json(m.id).dump();
     buf_ += ", \"start\": ";
@@ -238,6 +239,7 @@ public:
   void end_row() override {
     buf_ += "\"}";
     if (nd_) buf_ += '\n';
+    row_open_ = false;
     maybe_flush();
   }
   void finish(const Summary& s) override {
@@ -262,6 +264,9 @@ public:
   }
   void fail(std::string_view code, std::string_view message) override {
     if (nd_) {
+      // A row cut short by the failure is left unterminated: the error starts its own line.
+      if (row_open_) buf_ += '\n';
+      row_open_ = false;
       nlohmann::json e = {{"error", {{"error", code}, {"message", message}}}};
       buf_ += e.dump();
       buf_ += '\n';
@@ -271,6 +276,7 @@ public:
 
 private:
   bool nd_;
+  bool row_open_ = false;
   uint64_t rows_ = 0;
 };
 

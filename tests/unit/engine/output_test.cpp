@@ -90,6 +90,14 @@ TEST(Output, NdjsonEndsWithSummaryOrError) {
   w->begin();
   w->fail("corrupt_input", "x.fa changed");
   EXPECT_EQ(sink.data, "{\"error\":{\"error\":\"corrupt_input\",\"message\":\"x.fa changed\"}}\n");
+  StringSink mid;
+  auto m = make_writer(OutputFormat::ndjson, mid);
+  m->begin();
+  m->begin_row({"s", 0, 9, SeqType::raw, ""});
+  m->piece("ACG");
+  m->fail("corrupt_input", "cut");
+  EXPECT_EQ(mid.data, "{\"id\": \"s\", \"start\": 0, \"end\": 9, \"type\": \"raw\", \"sequence\": \"ACG\n"
+                      "{\"error\":{\"error\":\"corrupt_input\",\"message\":\"cut\"}}\n");
 }
 
 TEST(Output, FormatNames) {
