@@ -87,6 +87,9 @@ echo "-- the original counts the next gene's first base in each gap, credits a s
 echo "   region to the previous scaftig's last gene, and never lists the region after a"
 echo "   scaftig's last gene; /v1 lists the bases no gene covers, edges flagged."
 echo
+echo "== the seed notebook (python/examples/seed_notebook.py), unchanged, through the oceania client"
+OCEANIA_API_URL="$url" PYTHONPATH="$top/python/src" /usr/bin/python3 "$top/python/examples/seed_notebook.py"
+echo
 kill "$pid"
 wait "$pid" 2>/dev/null || true
 pid=""

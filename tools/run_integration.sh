@@ -4,7 +4,7 @@
 set -uo pipefail
 ofq=${1:?usage: tools/run_integration.sh /abs/path/to/ofq}
 cd "$(dirname "$0")/.."
-suites=(cli messy differential real compressed server refget production python)
+suites=(cli messy differential real server refget production python)
 passed=0 failed=0 failed_names=()
 for s in "${suites[@]}"; do
   runner=tests/$s/run.sh
