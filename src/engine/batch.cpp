@@ -33,8 +33,8 @@ static_assert(sizeof(Stored) == 32);
 // Rows longer than this stream through fetch_pieces instead of being held in a chunk.
 constexpr uint64_t k_long_row_bases = 4u << 20;
 // A chunk ends at this many rows or bases, whichever comes first: memory stays flat.
-constexpr size_t k_chunk_rows = 1u << 15;
-constexpr uint64_t k_chunk_bases = 32u << 20;
+constexpr size_t k_chunk_rows = 1u << 14;
+constexpr uint64_t k_chunk_bases = 8u << 20;
 // Compressed sources sort each chunk by offset, and every chunk sweeps the file again: with
 // 32,768-row chunks each BGZF block of a 100,000-position batch was inflated ~3 times. Larger
 // chunks (still bounded: 256 MiB of bases) make it once.

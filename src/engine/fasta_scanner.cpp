@@ -206,9 +206,16 @@ static void start_record(FastaScanner& s, FastaScanner::State& st, std::string_v
   finish_record(s, st);
   // header excludes '>' and the line terminator; a trailing \r is removed here.
   if (!header.empty() && header.back() == '\r') header.remove_suffix(1);
+  // One pass finds the end of the name and any control byte (tab is allowed).
+  size_t name_end = std::string_view::npos;
   for (size_t i = 0; i < header.size(); ++i) {
-    unsigned char c = uint8_t(header[i]);
-    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+    const unsigned char c = uint8_t(header[i]);
+    if (c > 0x20 && c != 0x7f) continue;
+    if ((c == ' ' || c == '\t')) {
+      if (name_end == std::string_view::npos) name_end = i;
+      continue;
+    }
+    {
       // Name the record by what its name would be, up to the bad byte.
       const size_t cut = std::min(header.find_first_of(" \t"), i);
       refuse(file, st.header_line, std::string(header.substr(0, cut)),
@@ -216,7 +223,6 @@ static void start_record(FastaScanner& s, FastaScanner::State& st, std::string_v
                  "; only tab is allowed");
     }
   }
-  size_t name_end = header.find_first_of(" \t");
   std::string_view name = header.substr(0, name_end);
   if (name.empty())
     refuse(file, st.header_line, "",
@@ -224,8 +230,7 @@ static void start_record(FastaScanner& s, FastaScanner::State& st, std::string_v
   std::string_view desc;
   if (name_end != std::string_view::npos) {
     desc = header.substr(name_end);
-    size_t k = desc.find_first_not_of(" \t");
-    desc = k == std::string_view::npos ? std::string_view() : desc.substr(k);
+    while (!desc.empty() && (desc.front() == ' ' || desc.front() == '\t')) desc.remove_prefix(1);
   }
   auto& rec = st.rec;
   rec = {};
