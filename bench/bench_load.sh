@@ -97,6 +97,7 @@ for _ in $(seq 600); do curl -sf "${url}v1/samples" | grep -q '"building"' || br
 "$OFQ" index "$fasta" --index-dir "$work/idx" >/dev/null 2>&1 || true
 
 echo "== 1. $idle_n idle connections, a second client timing 1 kb GETs for 15 s"
+export OFQ_LOAD_RECORD=$(awk 'NR == 2 {print $1}' "$work/mix.tsv")  # a record of > 2 kb
 idle_json=$($PY "$here/lib/load_client.py" idle "$url" "$idle_n" 15)
 echo "$idle_json"
 

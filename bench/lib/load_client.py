@@ -22,6 +22,9 @@ def request(conn, method, path, body=None, headers=None):
     return r.status, r.read()
 
 
+LONG = os.environ.get("OFQ_LOAD_RECORD", "NODE_1")  # a record of more than 1,100 bases
+
+
 def idle(url, n, seconds):
     u = urllib.parse.urlparse(url)
     host, port = u.hostname, u.port
@@ -46,7 +49,7 @@ def idle(url, n, seconds):
     while time.time() < end:
         c = http.client.HTTPConnection(host, port, timeout=10)
         t = time.perf_counter()
-        st, body = request(c, "GET", "/v1/samples/VIBRIO/sequences/NODE_0?start=100&end=1100")
+        st, body = request(c, "GET", "/v1/samples/VIBRIO/sequences/%s?start=100&end=1100" % LONG)
         lat.append((time.perf_counter() - t) * 1000)
         c.close()
         if st != 200 or len(body) != 1000:

@@ -159,7 +159,7 @@ def test_max_body(start_server):
     r = requests.post(s.url + "v1/samples/VIBRIO/sequences", data="x" * 2000)
     assert r.status_code == 413
     assert r.json() == {"error": "too_large",
-                        "message": "request body of 2000 bytes is over the limit of 1000 bytes (--max-body)"}
+                        "message": "request body is over the limit of 1000 bytes (--max-body)"}
 
 
 def test_max_positions(start_server):
@@ -171,16 +171,16 @@ def test_max_positions(start_server):
     assert "2" in r.json()["message"]
 
 
-def test_max_answer_bytes(start_server):
+def test_max_answer_bytes(start_server, long_id):
     s = start_server("--max-answer-bytes", "100")
-    ok = requests.get(s.url + "v1/samples/VIBRIO/sequences/NODE_0?start=0&end=50")
+    ok = requests.get(s.url + "v1/samples/VIBRIO/sequences/%s?start=0&end=50" % long_id)
     assert ok.status_code == 200 and len(ok.content) == 50
-    r = requests.get(s.url + "v1/samples/VIBRIO/sequences/NODE_0?start=0&end=500")
+    r = requests.get(s.url + "v1/samples/VIBRIO/sequences/%s?start=0&end=500" % long_id)
     assert r.status_code == 413
     assert r.json() == {"error": "too_large",
                         "message": "the answer of 500 bytes is over the limit of 100 bytes a request "
                                    "(--max-answer-bytes); use POST /v1/jobs or fewer positions"}
-    r = requests.post(s.url + "v1/samples/VIBRIO/sequences", json={"positions": [["NODE_0", 0, 5000]]})
+    r = requests.post(s.url + "v1/samples/VIBRIO/sequences", json={"positions": [[long_id, 0, 5000]]})
     assert r.status_code == 413
     assert r.json() == {"error": "too_large",
                         "message": "the answer is over the limit of 100 bytes a request "
@@ -266,9 +266,9 @@ def test_rate_limit(start_server):
     assert sess.get(s.url + "v1/samples/VIBRIO").status_code == 200
 
 
-def test_gzip(start_server):
+def test_gzip(start_server, long_id):
     s = start_server()
-    url = s.url + "v1/samples/VIBRIO/sequences/NODE_0?start=0&end=20000"
+    url = s.url + "v1/samples/VIBRIO/sequences/%s?start=0&end=20000" % long_id
     plain = requests.get(url, headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers and len(plain.content) == 20000
     raw = requests.get(url, headers={"Accept-Encoding": "gzip"}, stream=True)
@@ -276,11 +276,11 @@ def test_gzip(start_server):
     body = raw.raw.read(decode_content=False)
     assert len(body) < 20000 / 2.5
     assert gzip.decompress(body) == plain.content
-    small = requests.get(s.url + "v1/samples/VIBRIO/sequences/NODE_0?start=0&end=100",
+    small = requests.get(s.url + "v1/samples/VIBRIO/sequences/%s?start=0&end=100" % long_id,
                          headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in small.headers
     # A streamed batch is compressed as it goes.
-    pos = {"positions": [["NODE_0", 0, 5000]] * 50}
+    pos = {"positions": [[long_id, 0, 5000]] * 50}
     z = requests.post(s.url + "v1/samples/VIBRIO/sequences", json=pos, headers={"Accept-Encoding": "gzip"})
     n = requests.post(s.url + "v1/samples/VIBRIO/sequences", json=pos, headers={"Accept-Encoding": "identity"})
     assert z.headers["Content-Encoding"] == "gzip" and z.content == n.content
@@ -329,10 +329,10 @@ def parse_metrics(text):
     return out, types
 
 
-def test_metrics(start_server, positions):
+def test_metrics(start_server, positions, long_id):
     s = start_server()
     for _ in range(3):
-        requests.get(s.url + "v1/samples/VIBRIO/sequences/NODE_0?end=100")
+        requests.get(s.url + "v1/samples/VIBRIO/sequences/%s?end=100" % long_id)
     requests.get(s.url + "v1/samples/NOPE")
     job = post_job(s, "VIBRIO", positions(10))
     wait_job(s, job)
