@@ -8,10 +8,14 @@ SANITIZE   ?= address,undefined
 OFQ        := $(BUILD)/ofq
 PY         := /usr/bin/python3
 
-.PHONY: all deps test unit unit-sanitize cli-tests integration demo bench clean format
+.PHONY: all build-all deps test unit unit-sanitize cli-tests integration demo bench clean format
 
 all: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DOFQ_BUILD_TESTS=ON >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target ofq
+
+# The unit-test binaries as well as ofq.
+build-all: all
 	cmake --build $(BUILD) -j$(JOBS)
 
 deps:
@@ -20,7 +24,8 @@ deps:
 # Every test: unit tests (Release, then under the sanitizers), the CLI table, the
 # differential, messy-file and real-data tests, the server, refget and Python client tests.
 test: TEST_DEPS
-	$(MAKE) all
+	$(MAKE) build-all
+	data/real/rebuild.sh
 	$(MAKE) unit
 	$(MAKE) unit-sanitize
 	$(MAKE) integration

@@ -25,6 +25,9 @@ struct IndexOptions {
   bool build = true;
   /// Also write FILE.fai (and FILE.gzi for BGZF) beside the index, for samtools.
   bool write_fai = true;
+  /// Check the index against every byte of the file, not only the fingerprint (after the
+  /// file was seen to change under a running server, say).
+  bool full_check = false;
   /// gzip: uncompressed bytes between two checkpoints.
   uint64_t gzip_spacing_bytes = 4ull << 20;
   ProgressFn progress;

@@ -59,6 +59,14 @@ ProgressFn progress_bar(const std::string& label, bool quiet) {
   };
 }
 
+void refuse_overwriting_input(const std::string& output, const std::string& input) {
+  if (output.empty() || output == "-") return;
+  struct stat o {}, i {};
+  if (::stat(output.c_str(), &o) == 0 && ::stat(input.c_str(), &i) == 0 && S_ISREG(o.st_mode) &&
+      o.st_dev == i.st_dev && o.st_ino == i.st_ino)
+    throw Error(Errc::bad_usage, "-o " + output + " is the input file itself; choose another output file");
+}
+
 Output::Output(const std::string& path) : path_(path) {
   if (path.empty() || path == "-") {
     sink_ = std::make_unique<FdSink>(1, "standard output");

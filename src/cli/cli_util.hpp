@@ -19,6 +19,9 @@ int guarded(const char* command, const std::function<int()>& body);
 /// A progress function for index builds: a bar on stderr when it is a terminal and not quiet.
 ProgressFn progress_bar(const std::string& label, bool quiet);
 
+/// Throws Error(bad_usage) when `output` names the same file as `input` (-o genome.fa).
+void refuse_overwriting_input(const std::string& output, const std::string& input);
+
 /// Where an answer goes: stdout, or a file written to FILE.tmp.PID and renamed on commit().
 class Output {
 public:

@@ -133,7 +133,9 @@ namespace {
 // Called at the end of every sequence line (terminator included in `bytes`).
 static void end_sequence_line(FastaScanner& s, FastaScanner::State& st, uint64_t bytes,
                               bool has_terminator) {
-  (void)has_terminator;
+  // The file's last line has no '\n': count one, as samtools does for its .fai (the value
+  // never moves a base: a last line is the last of its run).
+  if (!has_terminator) ++bytes;
   const uint64_t nb = st.line_bases;
   auto& rec = st.rec;
   if (nb == 0) {  // blank or whitespace-only line

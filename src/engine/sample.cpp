@@ -140,7 +140,7 @@ Sample::Sample(FastaIndex index, std::unique_ptr<ByteSource> source, std::string
 Sample::~Sample() = default;
 
 std::shared_ptr<const Sample> Sample::open(const std::string& fasta_path, const IndexOptions& opt) {
-  IndexCheck chk = check_index(fasta_path, opt);
+  IndexCheck chk = check_index(fasta_path, opt, opt.full_check);
   std::string index_path = chk.index_path;
   if (chk.state != IndexState::fresh) {
     if (!opt.build) {

@@ -330,6 +330,7 @@ void Catalog::recheck(SampleEntry& e) {
     std::lock_guard lock(e.mutex_);
     if (e.status_ == IndexStatus::building) return;  // already queued
     e.status_ = IndexStatus::building;
+    e.full_check_ = true;  // the fingerprint matched a changed file: read every byte
     e.sample_.reset();
   }
   {
@@ -367,6 +368,11 @@ void Catalog::index_loop() {
 void Catalog::open_one(SampleEntry& e) {
   IndexOptions io;
   io.index_dir = opt_.index_dir;
+  {
+    std::lock_guard lock(e.mutex_);
+    io.full_check = e.full_check_;
+    e.full_check_ = false;
+  }
   io.build = true;
   std::shared_ptr<const Sample> s;
   std::string err;

@@ -361,8 +361,11 @@ Response Gateway::handle(Request& req, std::string_view remote) {
 
   Response res = dispatch_(req);
   cors(req, res);
+  // refget answers keep identity content-coding: the spec allows only transfer-coding
+  // compression, and clients (the compliance suite) check Content-Length against the bases.
   const bool gzip = opt_.gzip_min_bytes > 0 && accepts_gzip(req.header("accept-encoding")) &&
-                    !has_header(res, "Content-Encoding") && req.method != "HEAD";
+                    !has_header(res, "Content-Encoding") && req.method != "HEAD" &&
+                    !req.path.starts_with("/sequence/");
 
   if (!res.streaming()) {
     if (res.body.size() > opt_.max_answer_bytes) {

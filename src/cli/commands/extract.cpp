@@ -1,6 +1,9 @@
 // ofq extract FILE [POSITIONS]: a batch of positions in, one row per position out, in order.
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -44,6 +47,7 @@ RunFn register_extract(CLI::App& app) {
               "2 file refused or damaged, 3 I/O error, 4 internal error.");
   return [a] {
     return guarded("extract", [&] {
+      refuse_overwriting_input(a->output, a->file);
       IndexOptions iopt;
       iopt.index_dir = a->index_dir;
       iopt.progress = progress_bar(a->file, a->quiet);
@@ -73,8 +77,12 @@ RunFn register_extract(CLI::App& app) {
         std::istream* in = &std::cin;
         std::string name = a->positions.empty() || a->positions == "-" ? "standard input" : a->positions;
         if (in == &std::cin && name != "standard input") {
+          std::error_code ec;
+          if (std::filesystem::is_directory(a->positions, ec))
+            throw Error(Errc::bad_usage, a->positions + ": is a folder; expected a positions file");
           file.open(a->positions, std::ios::binary);
-          if (!file) throw Error(Errc::io_error, a->positions + ": cannot open positions file");
+          if (!file)
+            throw Error(Errc::io_error, a->positions + ": cannot open positions file: " + std::strerror(errno));
           in = &file;
         }
         PositionReader reader(*in, name, *parse_positions_format(a->positions_format));
@@ -86,7 +94,9 @@ RunFn register_extract(CLI::App& app) {
             batch.add_error(it.line, it.pos.id, it.reason);
             continue;
           }
-          if (it.pos.end == k_to_end)
+          // A region line naming a whole record ("chr2") asks for everything; numbers in
+          // CSV/TSV/BED are taken as written.
+          if (reader.format() == PositionsFormat::regions && it.pos.end == k_to_end)
             if (auto id = sample->index().find(it.pos.id)) it.pos.end = sample->index().record(*id).length;
           batch.add(it.pos, it.line);
         }

@@ -44,6 +44,7 @@ RunFn register_faidx(CLI::App& app) {
         neg_mark = rest.substr(comma + 1);
       } else if (a->mark != "rc")
         throw Error(Errc::bad_usage, "--mark-strand '" + a->mark + "': expected rc, no, sign or custom,<pos>,<neg>");
+      refuse_overwriting_input(a->output, a->file);
       IndexOptions iopt;
       iopt.index_dir = a->index_dir;
       auto sample = Sample::open(a->file, iopt);

@@ -1,6 +1,11 @@
 // ofq index FILE...: build (or --check) the engine's index and the .fai beside it.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "cli_util.hpp"
 #include "commands.hpp"
@@ -58,6 +63,11 @@ RunFn register_index(CLI::App& app) {
       int worst = 0;
       for (const auto& f : a->files) {
         if (a->check) {
+          if (::access(f.c_str(), R_OK) != 0) {
+            std::printf("%s: cannot read the FASTA file: %s\n", f.c_str(), std::strerror(errno));
+            worst = std::max(worst, 3);
+            continue;
+          }
           const IndexCheck c = check_index(f, opt, a->full);
           const char* what = c.state == IndexState::fresh     ? "matches"
                              : c.state == IndexState::missing ? "is missing"

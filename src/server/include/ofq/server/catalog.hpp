@@ -63,6 +63,7 @@ private:
   friend class Catalog;
   mutable std::mutex mutex_;
   IndexStatus status_ = IndexStatus::building;
+  bool full_check_ = false;  ///< set by recheck(): the sampled fingerprint missed a change
   std::shared_ptr<const Sample> sample_;
   std::string error_;
   uint64_t generation_ = 0;
