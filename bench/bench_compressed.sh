@@ -63,7 +63,7 @@ log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 PLAIN=$HERE/work/catalog-${SIZE_MB}mb.fa
 if [[ ! -s $PLAIN ]]; then
   log "making $PLAIN"
-  "$PY" /work/shared/bench/make_catalog.py "$PLAIN.tmp" --size-mb "$SIZE_MB" && mv "$PLAIN.tmp" "$PLAIN"
+  "$PY" "$(dirname "$0")/gen/make_catalog.py" "$PLAIN.tmp" --size-mb "$SIZE_MB" && mv "$PLAIN.tmp" "$PLAIN"
 fi
 GZ=$WORK/catalog-${SIZE_MB}mb.fa.gz
 BGZ=$WORK/catalog-${SIZE_MB}mb.bgz.fa.gz
@@ -76,7 +76,7 @@ mkdir -p "$WORK/samtools"
 Q=$WORK/queries
 mkdir -p "$Q"
 for n in 10 10000 100000; do
-  [[ -s $Q/q$n.csv ]] || "$PY" /work/shared/bench/make_queries.py "$SAMBGZ.fai" "$n" "$Q/q$n" --types raw:1 --seed $((n + 3)) >/dev/null
+  [[ -s $Q/q$n.csv ]] || "$PY" "$(dirname "$0")/gen/make_queries.py" "$SAMBGZ.fai" "$n" "$Q/q$n" --types raw:1 --seed $((n + 3)) >/dev/null
 done
 
 PROBE=$BUILD/compressed_probe

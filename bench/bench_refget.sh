@@ -48,7 +48,7 @@ if [ -z "$fasta" ]; then
   fasta=$top/bench/work/catalog-${size_mb}mb.fa
   if [ ! -s "$fasta" ]; then
     echo "generating $fasta ..." >&2
-    "$PY" "$shared/bench/make_catalog.py" "$fasta" --size-mb "$size_mb" >&2
+    "$PY" "$top/bench/gen/make_catalog.py" "$fasta" --size-mb "$size_mb" >&2
   fi
 fi
 bytes=$(stat -c %s "$fasta")

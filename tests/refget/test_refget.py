@@ -22,7 +22,7 @@ import requests
 OFQ = os.environ.get("OFQ_BINARY", "build/ofq")
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-REFGET = os.path.join(os.path.dirname(ROOT), "shared", "data", "refget")
+REFGET = os.path.join(ROOT, "data", "refget")
 
 PLAIN_V1 = "text/vnd.ga4gh.refget.v1.0.0+plain"
 PLAIN_V2 = "text/vnd.ga4gh.refget.v2.0.0+plain"

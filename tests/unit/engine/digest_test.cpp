@@ -21,7 +21,7 @@ using namespace ofq;
 
 namespace {
 
-const std::string k_refget = std::string(OFQ_SOURCE_DIR) + "/../shared/data/refget";
+const std::string k_refget = std::string(OFQ_SOURCE_DIR) + "/data/refget";
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -311,7 +311,7 @@ TEST(GzipSource, TruncatedAfterIndexingIsAnErrorNotGarbage) {
 
 // The published Tara Oceans scaftigs (plain gzip, like the originals) read as they are.
 TEST(GzipPublished, TaraScaftigsGiveThePublishedTable) {
-  const std::string pub = std::string(OFQ_SOURCE_DIR) + "/../shared/data/published";
+  const std::string pub = std::string(OFQ_SOURCE_DIR) + "/data/published";
   TempDir t;
   IndexOptions opt;
   opt.index_dir = t.str();

@@ -88,8 +88,8 @@ TEST(Gff, RefusesMalformedLinesNamingFileAndLine) {
 }
 
 TEST(Gff, ProkkaFileLoads) {
-  // Not in the repo's data/ (6 MB); shared/data sits beside the checkout, as in CI.
-  const std::string path = std::string(OFQ_SOURCE_DIR) + "/../shared/data/real/prokka_226_contigs.gff3";
+  // In the repo's data/real (real Prokka output, GPL-3: data/real/README.md).
+  const std::string path = std::string(OFQ_SOURCE_DIR) + "/data/real/prokka_226_contigs.gff3";
   if (!std::ifstream(path)) GTEST_SKIP() << "no " << path;
   auto a = load_gff(path, "prokka.gff3");
   EXPECT_EQ(a.feature_type, "CDS");
@@ -98,7 +98,7 @@ TEST(Gff, ProkkaFileLoads) {
 }
 
 TEST(Gff, GzipAndNcbiFile) {
-  const std::string path = std::string(OFQ_SOURCE_DIR) + "/../shared/data/real/NC_011025_Mycoplasma_arthritidis.gff3";
+  const std::string path = std::string(OFQ_SOURCE_DIR) + "/data/real/NC_011025_Mycoplasma_arthritidis.gff3";
   if (!std::ifstream(path)) GTEST_SKIP() << "no " << path;
   auto a = load_gff(path, "ncbi.gff3");
   EXPECT_EQ(a.feature_type, "gene");

@@ -24,7 +24,7 @@ using namespace ofq::server::refget;
 
 namespace {
 
-const std::string k_refget = std::string(OFQ_SOURCE_DIR) + "/../shared/data/refget";
+const std::string k_refget = std::string(OFQ_SOURCE_DIR) + "/data/refget";
 constexpr const char* k_i_md5 = "6681ac2f62509cfc220d78751b8dc524";
 constexpr const char* k_nc_md5 = "3332ed720ac7eaa9b3655c06f6b9e196";
 
