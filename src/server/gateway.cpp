@@ -27,21 +27,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::vector<std::string> split_segments(std::string_view path) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    out.emplace_back(path.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
 
 /// The code of an API.md error body: `{"error":"code",...}` (nlohmann sorts keys, and
 /// "error" comes before "message" and "rows").
@@ -258,7 +243,7 @@ std::string gzip_compress(std::string_view data, int level) {
 
 Gateway::Gateway(GatewayOptions opt, std::function<Response(Request&)> dispatch, RouteList routes, Metrics& metrics)
     : opt_(std::move(opt)), dispatch_(std::move(dispatch)), metrics_(metrics) {
-  for (auto& [m, p] : routes) routes_.push_back(Compiled{m, p, split_segments(p)});
+  for (auto& [m, p] : routes) routes_.push_back(Compiled{m, p, split_path(p)});
   if (!opt_.tokens_file.empty()) tokens_ = TokenSet::load(opt_.tokens_file);
   if (opt_.rate > 0) limiter_ = std::make_unique<RateLimiter>(opt_.rate, opt_.burst);
 }
@@ -276,14 +261,14 @@ bool segments_match(const std::vector<std::string>& pattern, const std::vector<s
 }  // namespace
 
 std::string_view Gateway::route_of(std::string_view path) const {
-  auto segs = split_segments(path.substr(0, path.find('?')));
+  auto segs = split_path(path.substr(0, path.find('?')));
   for (const auto& r : routes_)
     if (segments_match(r.segments, segs)) return r.pattern;
   return "unmatched";
 }
 
 bool Gateway::has_route(std::string_view method, std::string_view path) const {
-  auto segs = split_segments(path.substr(0, path.find('?')));
+  auto segs = split_path(path.substr(0, path.find('?')));
   for (const auto& r : routes_)
     if (r.method == method && segments_match(r.segments, segs)) return true;
   return false;

@@ -7,8 +7,6 @@
 
 namespace ofq::server {
 
-namespace {
-
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> out;
   size_t i = 0;
@@ -24,6 +22,9 @@ std::vector<std::string> split_path(std::string_view path) {
   }
   return out;
 }
+
+namespace {
+
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

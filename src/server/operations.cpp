@@ -11,24 +11,9 @@ namespace ofq::server {
 
 namespace {
 
-std::vector<std::string> segments_of(std::string_view path) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    out.emplace_back(path.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
 
 bool matches(const std::string& pattern, const std::vector<std::string>& segs) {
-  auto p = segments_of(pattern);
+  auto p = split_path(pattern);
   if (p.size() != segs.size()) return false;
   for (size_t i = 0; i < p.size(); ++i)
     if (!(p[i].size() >= 2 && p[i].front() == '{' && p[i].back() == '}') && p[i] != segs[i]) return false;
@@ -69,7 +54,7 @@ void Operations::attach(const Router& back, const RouteList& back_routes, std::f
   openapi_ = openapi_document(all_routes_);
 
   auto dispatch = [this, &back](Request& req) {
-    auto segs = segments_of(std::string_view(req.target).substr(0, req.target.find('?')));
+    auto segs = split_path(std::string_view(req.target).substr(0, req.target.find('?')));
     for (const auto& [m, p] : front_routes_)
       if (matches(p, segs)) return front_.dispatch(req);
     return back.dispatch(req);

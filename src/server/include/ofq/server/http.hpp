@@ -19,6 +19,10 @@
 
 namespace ofq::server {
 
+/// The segments of a URL path, empty ones dropped ("/v1//a/" -> {"v1", "a"}): one
+/// splitter for the router, the gateway's route names and OpenAPI.
+[[nodiscard]] std::vector<std::string> split_path(std::string_view path);
+
 struct Request {
   std::string method;  ///< "GET", "POST" ... (HEAD is routed as GET; the transport drops the body)
   std::string target;  ///< as received: path and query, percent-encoded
