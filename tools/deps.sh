@@ -12,7 +12,7 @@ build=(build-essential cmake pkg-config zlib1g-dev libisal-dev libdeflate-dev li
        libssl-dev)
 test=(libgtest-dev libgmock-dev samtools tabix python3 python3-pandas python3-requests
       python3-pytest python3-venv python3-pip python3-biopython curl xz-utils bzip2 zstd zip
-      nginx openssl)
+      nginx openssl python3-tqdm)
 bench=(libbenchmark-dev bedtools seqkit python3-pyfaidx python3-pysam nginx wrk hyperfine
        python3-tqdm time bc)
 
