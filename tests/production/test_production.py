@@ -238,7 +238,12 @@ def test_tokens(start_server, tmp_path):
     for t in ("alpha-token", "beta-token"):
         r = requests.get(s.url + "v1/samples/VIBRIO/sequences/NODE_0?end=10", headers={"Authorization": "Bearer " + t})
         assert r.status_code == 200 and len(r.text) == 10
-    clients = [l["client"] for l in s.access_lines() if l["status"] == 200 and l["route"].endswith("{sequence_id}")]
+    # The access line is written after the answer is sent: give the last one a moment.
+    for _ in range(50):
+        clients = [l["client"] for l in s.access_lines() if l["status"] == 200 and l["route"].endswith("{sequence_id}")]
+        if len(clients) >= 2:
+            break
+        time.sleep(0.05)
     assert clients == ["alice", "token2"]
 
 

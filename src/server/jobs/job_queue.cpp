@@ -156,6 +156,17 @@ void JobQueue::submit(JobRecord job, std::string_view body, std::shared_ptr<Batc
   cv_.notify_one();
 }
 
+Response JobQueue::record_failure(JobRecord& job, Response r) {
+  job.state = JobState::failed;
+  job.error_status = r.status;
+  job.error_json = r.body;
+  job.finished_ms = JobStore::now_ms();
+  job.expires_ms = job.finished_ms + opt_.ttl.count();
+  store_->insert_done(job);
+  ++failed_;
+  return r;
+}
+
 std::optional<Response> JobQueue::run_inline(JobRecord job, Batch& batch) {
   auto fmt = parse_output_format(job.format).value_or(OutputFormat::csv);
   job.created_ms = job.created_ms ? job.created_ms : JobStore::now_ms();
@@ -182,25 +193,9 @@ std::optional<Response> JobQueue::run_inline(JobRecord job, Batch& batch) {
     ++done_;
     return std::nullopt;
   } catch (const ApiError& e) {
-    Response r = error_response(e);
-    job.state = JobState::failed;
-    job.error_status = r.status;
-    job.error_json = r.body;
-    job.finished_ms = JobStore::now_ms();
-    job.expires_ms = job.finished_ms + opt_.ttl.count();
-    store_->insert_done(job);
-    ++failed_;
-    return r;
+    return record_failure(job, error_response(e));
   } catch (const Error& e) {
-    Response r = svc_.engine_error(e, svc_.catalog.find(job.sample_id));
-    job.state = JobState::failed;
-    job.error_status = r.status;
-    job.error_json = r.body;
-    job.finished_ms = JobStore::now_ms();
-    job.expires_ms = job.finished_ms + opt_.ttl.count();
-    store_->insert_done(job);
-    ++failed_;
-    return r;
+    return record_failure(job, svc_.engine_error(e, svc_.catalog.find(job.sample_id)));
   }
 }
 

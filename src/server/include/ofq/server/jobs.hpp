@@ -73,6 +73,8 @@ public:
   [[nodiscard]] std::map<JobState, uint64_t> finished() const;
 
 private:
+  /// Stores `job` as failed with the error answer `r`, and returns `r`.
+  Response record_failure(JobRecord& job, Response r);
   struct Item {
     std::string id;
     std::shared_ptr<Batch> batch;
