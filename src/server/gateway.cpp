@@ -244,7 +244,7 @@ std::string gzip_compress(std::string_view data, int level) {
 Gateway::Gateway(GatewayOptions opt, std::function<Response(Request&)> dispatch, RouteList routes, Metrics& metrics)
     : opt_(std::move(opt)), dispatch_(std::move(dispatch)), metrics_(metrics) {
   for (auto& [m, p] : routes) routes_.push_back(Compiled{m, p, split_path(p)});
-  if (!opt_.tokens_file.empty()) tokens_ = TokenSet::load(opt_.tokens_file);
+  if (!opt_.tokens_file.empty()) tokens_ = std::make_shared<const TokenSet>(TokenSet::load(opt_.tokens_file));
   if (opt_.rate > 0) limiter_ = std::make_unique<RateLimiter>(opt_.rate, opt_.burst);
 }
 
@@ -259,6 +259,43 @@ bool segments_match(const std::vector<std::string>& pattern, const std::vector<s
   return true;
 }
 }  // namespace
+
+std::shared_ptr<const TokenSet> Gateway::tokens() const {
+  std::lock_guard lock(tokens_m_);
+  return tokens_;
+}
+
+size_t Gateway::token_count() const {
+  auto t = tokens();
+  return t ? t->size() : 0;
+}
+
+bool Gateway::reload_tokens(std::string& message) {
+  if (opt_.tokens_file.empty()) {
+    message = "no --tokens file: the server is open, nothing to reload";
+    return false;
+  }
+  std::shared_ptr<const TokenSet> fresh;
+  try {
+    fresh = std::make_shared<const TokenSet>(TokenSet::load(opt_.tokens_file));
+  } catch (const std::exception& e) {
+    message = std::string(e.what()) + "; the " + std::to_string(token_count()) + " tokens loaded before stay in force";
+    return false;
+  }
+  message = "--tokens " + opt_.tokens_file + ": " + std::to_string(fresh->size()) + " tokens loaded";
+  std::lock_guard lock(tokens_m_);
+  tokens_ = std::move(fresh);
+  return true;
+}
+
+void Gateway::record_transport(std::string_view method, std::string_view target, std::string_view remote,
+                               unsigned status, uint64_t bytes, std::string_view error_code) {
+  Request r;
+  r.method = std::string(method);
+  r.target = std::string(target);
+  std::string_view route = target.empty() ? "unmatched" : route_of(target.substr(0, target.find('?')));
+  finish(r, remote, route, remote, status, bytes, error_code, std::chrono::steady_clock::now(), false);
+}
 
 std::string_view Gateway::route_of(std::string_view path) const {
   auto segs = split_path(path.substr(0, path.find('?')));
@@ -317,8 +354,8 @@ Response Gateway::handle(Request& req, std::string_view remote) {
     return r;
   }
 
-  if (tokens_ && !open_route && req.method != "OPTIONS") {
-    auto who = tokens_->check(req.header("authorization"));
+  if (auto set = tokens(); set && !open_route && req.method != "OPTIONS") {
+    auto who = set->check(req.header("authorization"));
     if (!who) {
       Response r = error_response(
           401, "unauthorized",

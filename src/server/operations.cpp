@@ -116,6 +116,13 @@ void Operations::stop() {
 
 Response Operations::handle(Request& req, std::string_view remote) { return gateway_->handle(req, remote); }
 
+void Operations::record_transport(std::string_view method, std::string_view target, std::string_view remote,
+                                  unsigned status, uint64_t bytes, std::string_view error_code) {
+  gateway_->record_transport(method, target, remote, status, bytes, error_code);
+}
+
+bool Operations::reload_tokens(std::string& message) { return gateway_->reload_tokens(message); }
+
 std::string Operations::describe() const {
   const auto& g = opt_.gateway;
   const auto& j = opt_.jobs;

@@ -6,9 +6,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <condition_variable>
+#include <optional>
 #include <cstdio>
 #include <thread>
 
@@ -32,6 +34,10 @@ struct Server::Impl {
   // whose destructors use ctx, so ctx must outlive them.
   transport::Context ctx;
   net::io_context ioc;
+  // Without it, run() returns whenever no operation is pending on the I/O threads, e.g. a
+  // streamed answer waiting for its producer once the acceptor is closed: the producer's
+  // next hand-over would then never run and the answer would stall (issue 5).
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> io_work;
   // The acceptor is not thread-safe: its handlers and its close() run on one strand.
   tcp::acceptor acceptor{net::make_strand(ioc)};
   std::unique_ptr<net::thread_pool> workers;
@@ -49,7 +55,7 @@ struct Server::Impl {
         boost::system::error_code ignored;  // a socket without NODELAY still works, slower
         s.set_option(tcp::no_delay(true), ignored);
         if (static_cast<uint64_t>(ctx.active.load()) >= opt.ops.max_connections)
-          transport::refuse_connection(std::move(s), ctx.active.load(), opt.ops.max_connections);
+          transport::refuse_connection(std::move(s), ctx.active.load(), opt.ops.max_connections, ctx);
         else
           transport::start_session(std::move(s), ctx);
       }
@@ -97,6 +103,11 @@ Server::Server(ServerOptions opt) : impl_(std::make_unique<Impl>()) {
   impl_->ops = std::make_unique<Operations>(impl_->opt.ops, *impl_->service);
   impl_->ops->attach(impl_->router, impl_->router.routes(), [d = impl_.get()] { return int64_t{d->ctx.active.load()}; });
   impl_->ctx.handle = [o = impl_->ops.get()](Request& r, std::string_view remote) { return o->handle(r, remote); };
+  impl_->ctx.on_transport_answer = [o = impl_->ops.get()](std::string_view method, std::string_view target,
+                                                          std::string_view remote, unsigned status, uint64_t bytes,
+                                                          std::string_view code) {
+    o->record_transport(method, target, remote, status, bytes, code);
+  };
   impl_->ctx.router = &impl_->router;
   impl_->ctx.opt = &impl_->opt;
 }
@@ -128,6 +139,7 @@ void Server::start() {
   d.catalog->start_indexing();
   d.digests->start();
   d.accept();
+  d.io_work.emplace(d.ioc.get_executor());
   unsigned n_io = d.opt.io_threads ? d.opt.io_threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n_io; ++i) d.threads.emplace_back([&d] { d.ioc.run(); });
   d.started = true;
@@ -152,9 +164,13 @@ void Server::stop() {
       d.ctx.close_idle_sessions();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    d.io_work.reset();
     d.ioc.stop();
     for (auto& t : d.threads) t.join();
     d.threads.clear();
+    // Answers still streaming after the grace period: their producers may wait on a full
+    // pipe that no I/O thread will drain any more; release them so the pool can join.
+    d.ctx.cancel_streams();
     if (d.workers) {
       d.workers->stop();
       d.workers->join();
@@ -184,6 +200,7 @@ int run_server(const ServerOptions& opt) {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);  // reload --tokens (systemd's ExecReload)
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -213,7 +230,11 @@ int run_server(const ServerOptions& opt) {
                static_cast<long long>(l.result_ttl.count()));
   if (opt.log) std::fputs(server->operations().describe().c_str(), stderr);
   int sig = 0;
-  sigwait(&set, &sig);
+  while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+    std::string message;
+    server->operations().reload_tokens(message);
+    std::fprintf(stderr, "ofq serve: SIGHUP: %s\n", message.c_str());
+  }
   std::fprintf(stderr, "ofq serve: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server->stop();
   return 0;

@@ -247,6 +247,79 @@ def test_tokens(start_server, tmp_path):
     assert clients == ["alice", "token2"]
 
 
+def test_tokens_reloaded_on_sighup(start_server, tmp_path):
+    tokens = tmp_path / "tokens"
+    tokens.write_text("old-token alice\n")
+    s = start_server("--tokens", tokens, headers={"Authorization": "Bearer old-token"})
+    url = s.url + "v1/samples/VIBRIO/sequences/NODE_0?end=4"
+    assert requests.get(url, headers={"Authorization": "Bearer old-token"}).status_code == 200
+    assert requests.get(url, headers={"Authorization": "Bearer new-token"}).status_code == 401
+
+    def hup_and_wait(expected):
+        n0 = len(s.log)
+        s.proc.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            new = [l for l in s.log[n0:] if "SIGHUP" in l]
+            if new:
+                return new[0].rstrip("\n")
+            time.sleep(0.05)
+        raise AssertionError("no SIGHUP line; wanted " + expected)
+
+    tokens.write_text("new-token bob\nnew-token-2\n")
+    assert hup_and_wait("loaded") == "ofq serve: SIGHUP: --tokens %s: 2 tokens loaded" % tokens
+    assert requests.get(url, headers={"Authorization": "Bearer new-token"}).status_code == 200
+    assert requests.get(url, headers={"Authorization": "Bearer old-token"}).status_code == 401
+    # A file emptied by mistake is refused: the tokens in force stay.
+    tokens.write_text("# nothing yet\n")
+    assert hup_and_wait("refused") == ("ofq serve: SIGHUP: --tokens %s: holds no token (one token a line); "
+                                       "the 2 tokens loaded before stay in force" % tokens)
+    assert requests.get(url, headers={"Authorization": "Bearer new-token-2"}).status_code == 200
+    assert s.proc.poll() is None
+
+
+def test_transport_answers_are_logged_and_counted(start_server):
+    s = start_server("--max-body", "1000", "--max-connections", "2")
+
+    def raw(data):
+        c = socket.create_connection(("127.0.0.1", s.port))
+        c.settimeout(5)
+        c.sendall(data)
+        out = b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+        c.close()
+        return out
+
+    n0 = len(s.access_lines())
+    assert raw(b"NOT HTTP AT ALL\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    assert raw(b"POST /v1/samples/VIBRIO/sequences HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"
+               ).startswith(b"HTTP/1.1 413 ")
+    held = socket.create_connection(("127.0.0.1", s.port)), socket.create_connection(("127.0.0.1", s.port))
+    time.sleep(0.2)
+    assert raw(b"").startswith(b"HTTP/1.1 413 ")
+    for h in held:
+        h.close()
+    time.sleep(0.3)
+    lines = s.access_lines()[n0:]
+    got = [(l["method"], l["target"], l["route"], l["status"], l["error"], l["remote"]) for l in lines]
+    assert got == [("", "", "unmatched", 400, "bad_request", "127.0.0.1"),
+                   ("POST", "/v1/samples/VIBRIO/sequences", "/v1/samples/{sample_id}/sequences", 413, "too_large",
+                    "127.0.0.1"),
+                   ("", "", "unmatched", 413, "too_large", "127.0.0.1")], lines
+    m, _ = parse_metrics(requests.get(s.url + "metrics").text)
+    assert m[("ofq_http_requests_total",
+              frozenset({"route": "unmatched", "method": "", "status": "400"}.items()))] == 1
+    assert m[("ofq_http_requests_total",
+              frozenset({"route": "unmatched", "method": "", "status": "413"}.items()))] == 1
+    assert m[("ofq_http_requests_total", frozenset({"route": "/v1/samples/{sample_id}/sequences", "method": "POST",
+                                                    "status": "413"}.items()))] == 1
+    assert m[("ofq_http_errors_total", frozenset({"code": "too_large"}.items()))] == 2
+    assert m[("ofq_http_errors_total", frozenset({"code": "bad_request"}.items()))] == 1
+
+
 def test_rate_limit(start_server):
     s = start_server("--rate", "5/s")
     sess = requests.Session()
@@ -390,8 +463,6 @@ def test_access_log_one_line_a_request(start_server):
     assert set(a) >= {"ts", "ms", "client"}
 
 
-@pytest.mark.xfail(strict=True, reason="a streamed answer stalls once the server is stopping (transport; see "
-                   "the report of issue 5): the worker stays blocked on the full pipe and the process never exits")
 def test_sigterm_with_a_streamed_answer_in_flight(start_server, positions, extract, tmp_path):
     db = tmp_path / "jobs.db"
     s = start_server("--shutdown-grace", "20", "--job-threads", "1", "--jobs-db", db)
@@ -400,6 +471,26 @@ def test_sigterm_with_a_streamed_answer_in_flight(start_server, positions, extra
     finally:
         if s.proc.poll() is None:  # stuck: killed here, so that the fixture does not wait for it
             s.kill9()
+
+
+def test_sigterm_ends_a_stalled_stream_after_the_grace_period(start_server, positions):
+    # A client that stops reading must not keep the server from exiting: after the grace
+    # period the answer is cut (no final chunk) and the process ends.
+    s = start_server("--shutdown-grace", "1")
+    pos = positions(150000, seed=12, width=200)
+    r = requests.post(s.url + "v1/samples/VIBRIO/sequences", json={"positions": pos}, stream=True,
+                      headers={"Accept-Encoding": "identity"}, timeout=40)
+    assert r.status_code == 200
+    it = r.iter_content(65536)
+    got = len(next(it))  # started, then not read until the server has gone
+    t0 = time.time()
+    s.proc.send_signal(signal.SIGTERM)
+    assert s.proc.wait(15) == 0
+    assert time.time() - t0 < 10
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        for c in it:
+            got += len(c)
+    assert 0 < got < 150000 * 200
 
 
 def _sigterm_in_flight(s, start_server, positions, extract, db):

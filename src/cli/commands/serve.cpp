@@ -38,7 +38,7 @@ RunFn register_serve(CLI::App& app) {
   cmd->add_flag("-q,--quiet", [&o](int64_t) { o.log = false; }, "No progress lines on stderr");
   cmd->footer("Routes: docs/http_api.md. /healthz answers 200 once the catalog is loaded; a\n"
               "sample still indexing answers 503 with Retry-After. Stop with SIGINT or SIGTERM\n"
-              "(answers in flight finish first). Exit: 0 stopped, 2 catalog refused, 3 cannot listen.");
+              "(answers in flight finish first); SIGHUP reads --tokens again. Exit: 0 stopped, 2 catalog refused, 3 cannot listen.");
   return [a] {
     a->opt.header_timeout = std::chrono::seconds(a->header_s);
     a->opt.idle_timeout = std::chrono::seconds(a->idle_s);

@@ -12,7 +12,7 @@ namespace ofq::server::transport {
 
 namespace http = boost::beast::http;
 
-void refuse_connection(boost::asio::ip::tcp::socket socket, int64_t open, uint64_t limit) {
+void refuse_connection(boost::asio::ip::tcp::socket socket, int64_t open, uint64_t limit, Context& ctx) {
   Response r = error_response(413, "too_large",
                               std::to_string(open) + " connections are open, the limit is " + std::to_string(limit) +
                                   " (--max-connections); retry later");
@@ -24,6 +24,12 @@ void refuse_connection(boost::asio::ip::tcp::socket socket, int64_t open, uint64
   res->keep_alive(false);
   res->body() = std::move(r.body);
   res->prepare_payload();
+  if (ctx.on_transport_answer) {
+    boost::system::error_code ec;  // a peer already gone has no address: logged as ""
+    auto ep = s->remote_endpoint(ec);
+    ctx.on_transport_answer("", "", ec ? std::string() : ep.address().to_string(), 413, res->body().size(),
+                            "too_large");
+  }
   http::async_write(*s, *res, [s, res](boost::beast::error_code, size_t) {
     boost::system::error_code ignored;  // the peer may be gone already: nothing to tell it
     // Bytes of a request already received are read and dropped, so that closing does not

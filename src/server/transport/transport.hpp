@@ -24,6 +24,10 @@ struct Context {
   boost::asio::thread_pool* workers = nullptr;
   /// When set, every request goes through it (Operations: gateway) instead of router.
   std::function<Response(Request&, std::string_view remote)> handle;
+  /// Told of every answer the transport gives itself (never routed): status, bytes, code.
+  std::function<void(std::string_view method, std::string_view target, std::string_view remote, unsigned status,
+                     uint64_t bytes, std::string_view error_code)>
+      on_transport_answer;
   std::atomic<bool> stopping{false};
   std::atomic<int> active{0};
 
@@ -31,6 +35,8 @@ struct Context {
   std::mutex sessions_mutex;
   std::list<std::weak_ptr<Session>> sessions;
   void close_idle_sessions();
+  /// After the I/O threads have stopped: every streamed answer's producer is told to end.
+  void cancel_streams();
 };
 
 /// Takes over a connected socket and serves requests on it until it closes.

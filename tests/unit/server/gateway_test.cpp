@@ -124,6 +124,41 @@ TEST(Gateway, TokenFileErrors) {
   fs::remove(p);
 }
 
+TEST(Gateway, TokensReloadedOrKept) {
+  TokenFile t;
+  GatewayOptions o;
+  o.tokens_file = t.path;
+  Front s(o);
+  std::string msg;
+  std::ofstream(t.path) << "fresh bob\n";
+  EXPECT_TRUE(s.gw->reload_tokens(msg));
+  EXPECT_EQ(msg, "--tokens " + t.path + ": 1 tokens loaded");
+  EXPECT_EQ(s.get("/small", {{"authorization", "Bearer secret-1"}}).status, 401u);
+  EXPECT_EQ(s.get("/small", {{"authorization", "Bearer fresh"}}).status, 200u);
+  fs::remove(t.path);
+  EXPECT_FALSE(s.gw->reload_tokens(msg));
+  EXPECT_EQ(msg, "--tokens " + t.path + ": cannot be read; the 1 tokens loaded before stay in force");
+  EXPECT_EQ(s.get("/small", {{"authorization", "Bearer fresh"}}).status, 200u);
+
+  Front open(GatewayOptions{});
+  EXPECT_FALSE(open.gw->reload_tokens(msg));
+  EXPECT_EQ(msg, "no --tokens file: the server is open, nothing to reload");
+}
+
+TEST(Gateway, TransportAnswersCounted) {
+  Front s(GatewayOptions{});
+  s.gw->record_transport("POST", "/v1/samples/X?x=1", "10.0.0.1", 413, 90, "too_large");
+  s.gw->record_transport("", "", "10.0.0.1", 400, 70, "bad_request");
+  std::string text = s.metrics.render();
+  EXPECT_NE(text.find("ofq_http_requests_total{route=\"/v1/samples/{sample_id}\",method=\"POST\",status=\"413\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("ofq_http_requests_total{route=\"unmatched\",method=\"\",status=\"400\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("ofq_http_errors_total{code=\"too_large\"} 1\n"), std::string::npos) << text;
+}
+
 TEST(Gateway, RateLimitPerClient) {
   GatewayOptions o;
   o.rate = 2;

@@ -110,8 +110,18 @@ public:
   /// True when some route of method `method` matches `path`.
   [[nodiscard]] bool has_route(std::string_view method, std::string_view path) const;
 
+  /// An answer the transport gave before any routing (a malformed request, a body over
+  /// --max-body, a connection over --max-connections): counted and logged like the others.
+  /// `method` and `target` are empty when the request line was not read.
+  void record_transport(std::string_view method, std::string_view target, std::string_view remote,
+                        unsigned status, uint64_t bytes, std::string_view error_code);
+
+  /// Reads --tokens again (SIGHUP). On failure the tokens in force stay, and the message
+  /// says why; on success it says how many were loaded.
+  bool reload_tokens(std::string& message);
+
   [[nodiscard]] const GatewayOptions& options() const noexcept { return opt_; }
-  [[nodiscard]] size_t token_count() const noexcept { return tokens_ ? tokens_->size() : 0; }
+  [[nodiscard]] size_t token_count() const;
 
 private:
   struct Compiled {
@@ -127,7 +137,10 @@ private:
   std::function<Response(Request&)> dispatch_;
   std::vector<Compiled> routes_;
   Metrics& metrics_;
-  std::optional<TokenSet> tokens_;
+  // Replaced whole by reload_tokens(); a request keeps the set it started with.
+  std::shared_ptr<const TokenSet> tokens_;
+  mutable std::mutex tokens_m_;
+  std::shared_ptr<const TokenSet> tokens() const;
   std::unique_ptr<RateLimiter> limiter_;
   std::mutex log_m_;
 };

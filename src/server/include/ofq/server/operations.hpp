@@ -52,6 +52,10 @@ public:
   [[nodiscard]] const OperationsOptions& options() const noexcept { return opt_; }
   [[nodiscard]] JobQueue& jobs() noexcept { return *jobs_; }
   [[nodiscard]] Metrics& metrics() noexcept { return metrics_; }
+  /// See Gateway::record_transport and Gateway::reload_tokens.
+  void record_transport(std::string_view method, std::string_view target, std::string_view remote,
+                        unsigned status, uint64_t bytes, std::string_view error_code);
+  bool reload_tokens(std::string& message);
   /// The startup lines that print the limits and the access settings.
   [[nodiscard]] std::string describe() const;
 
