@@ -87,6 +87,7 @@ srv_pid=""
 cleanup() { [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null || true; }
 trap cleanup EXIT
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 port=$(free_port)
 url=http://127.0.0.1:$port/
 "$OFQ" serve "$work/catalog" --listen 127.0.0.1:$port --index-dir "$work/idx" --jobs-db "$work/jobs.db" \
@@ -172,8 +173,10 @@ tmp=$report.tmp
 {
   echo "# Load test of ofq serve ($(date -u +%FT%TZ), bench/bench_load.sh $mode)"
   echo
-  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), shared with other builds"
-  echo "while it ran: figures are lower bounds. Catalog: Vibrio cholerae H1 contigs (4 MB plain FASTA)."
+  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); load average"
+  echo "at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg) (client and server share the cores)."
+  echo "ofq: $OFQ, git $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)."
+  echo "Catalog: Vibrio cholerae H1 contigs (4 MB plain FASTA)."
   echo
   echo "## 1. Idle connections"
   echo

@@ -281,7 +281,7 @@ ScanResult scan_gzip(const ScanInput& in) {
   std::vector<Checkpoint> cps;
   ScanPipe pipe(in);
 
-  std::vector<unsigned char> ibuf(k_scan_read_bytes);
+  PageBuffer ibuf(k_scan_read_bytes);
   uint64_t ibase = 0;     // file offset of ibuf[0]
   uint64_t file_off = 0;  // next file byte to read
   auto refill = [&]() -> bool {
