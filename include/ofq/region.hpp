@@ -38,4 +38,23 @@ struct Position {
 
 inline constexpr uint64_t k_to_end = UINT64_MAX;
 
+/// A region as `samtools faidx` reads it (htslib's rules, measured against samtools 1.16):
+/// numbers may carry a sign, commas, a fraction, an exponent (`1e3`) or a k/m/g suffix
+/// (`1.5k`), truncated to whole bases; `x:`, `x:0`, `x:-0` mean the whole record, `x:-N`
+/// the first N bases, `x:N-` and `x:N-0` from N to the end. `ofq extract -r` keeps the
+/// stricter parse_region().
+struct SamtoolsRegion {
+  enum Kind : uint8_t {
+    fetch,    ///< `pos` is the region (end may be k_to_end)
+    empty,    ///< a start before base 1 (`x:0-5`, `x:-`): samtools prints a header, no bases, exit 0
+    invalid,  ///< samtools cannot fetch it (`x:5-3`, `x:5-8x`): a header, exit 1 unless -c
+  };
+  Kind kind = fetch;
+  Position pos;
+  std::string why;  ///< for invalid: what was wrong, for the message
+};
+[[nodiscard]] SamtoolsRegion parse_samtools_region(std::string_view text,
+                                                   bool (*name_exists)(std::string_view, const void*),
+                                                   const void* ctx);
+
 }  // namespace ofq

@@ -185,6 +185,18 @@ def check_file(ck, ofq, samtools, fname, entry, rng, nregions, work, compressed)
         ["-c", "-i", "no_such_seq:1-10", few[0]],
         [names[0], names[-1], names[0]],      # duplicates kept, in order
     ]
+    # htslib's region forms: signs, commas, fractions, exponents, k/m/g suffixes, "x:-N",
+    # "x:", "x:0", and the ones it refuses (exit 1) or answers with no bases (exit 0).
+    longest = max(nonempty, key=lambda r: len(r["seq"]))["name"]
+    forms = ["-5", "", "0", "-0", "+0", "+5", "5-", "5-0", "-", "0-5", "5-3", "5-5", "+5-+8", "5-+8",
+             " 5-8", "5- 8", "5 -8", "5-8 ", " ", "5-8x", "1,0-2,0", ",5-8", "5-8,", "5,-8", "-5-8", "--5",
+             "5--8", "+-5", "+", "k", "5-k", "1k5", "0x10-0x20", "1e", "1e1", "1e1-2e1", "1E1-21", "1.5e1-2e1",
+             "1e-3k", ".5e1-1e1", "5.-8", "1.9-2.9", "99999999-", "1m-", "1g-", "-1e1", "5-99999999999"]
+    if len(nonempty) and max(len(r["seq"]) for r in nonempty) >= 3000:
+        forms += ["1k-2k", "1.5k-2k", "1K-1.001K", "0.5k-1k", "1.2345k-1235", "-1.5k", ".5k-1k"]
+    for f in forms:
+        args_list.append([f"{longest}:{f}"])
+    args_list.append(["-c"] + [f"{longest}:{f}" for f in forms])
     for r in [r for r in records if not r["seq"]][:2]:  # samtools leaves these out of .fai
         args_list.append(["-c", r["name"], few[0]])
         args_list.append([r["name"]])

@@ -63,16 +63,16 @@ RunFn register_faidx(CLI::App& app) {
       const SeqType type = a->reverse ? SeqType::reverse_complement : SeqType::raw;
       for (const auto& r : regions) {
         buf = ">" + r + (a->reverse ? neg_mark : pos_mark) + "\n";
-        Position p;
-        bool parsed = true;
-        try {
-          p = parse_region(r, cb, &exists);
-        } catch (const Error&) {
-          parsed = false;  // samtools prints a header with nothing under it
-        }
-        auto id = parsed ? sample->index().find(p.id) : std::optional<RecordId>(0);
+        const SamtoolsRegion reg = parse_samtools_region(r, cb, &exists);
+        const Position& p = reg.pos;
+        const bool parsed = reg.kind == SamtoolsRegion::fetch;
+        std::optional<RecordId> id;
+        if (reg.kind == SamtoolsRegion::invalid)
+          std::fprintf(stderr, "[faidx] region '%s': %s\n", r.c_str(), reg.why.c_str());
+        else
+          id = sample->index().find(p.id);
         // samtools' .fai has no line for a record without bases: it cannot find one.
-        if (parsed && id && sample->index().record(*id).length == 0) id.reset();
+        if (id && sample->index().record(*id).length == 0) id.reset();
         if (!id) {
           std::fprintf(stderr, "[faidx] Failed to fetch sequence in %s\n", r.c_str());
           out.sink().write(buf);

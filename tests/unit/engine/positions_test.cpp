@@ -104,5 +104,64 @@ TEST(Region, Samtools) {
   EXPECT_EQ(parse_region("HLA:1:5-6", exists, nullptr).id, "HLA:1");
 }
 
+// htslib's region forms, as `samtools faidx` 1.16 answers them (checked against samtools
+// itself in tests/differential).
+TEST(Region, SamtoolsFaidxForms) {
+  struct Case {
+    const char* text;
+    SamtoolsRegion::Kind kind;
+    uint64_t start, end;
+    const char* why;
+  };
+  const uint64_t E = k_to_end;
+  const Case cases[] = {
+      {"c:-5", SamtoolsRegion::fetch, 0, 5, ""},
+      {"c:", SamtoolsRegion::fetch, 0, E, ""},
+      {"c:0", SamtoolsRegion::fetch, 0, E, ""},
+      {"c:-0", SamtoolsRegion::fetch, 0, E, ""},
+      {"c:+5", SamtoolsRegion::fetch, 4, E, ""},
+      {"c:5-", SamtoolsRegion::fetch, 4, E, ""},
+      {"c:5-0", SamtoolsRegion::fetch, 4, E, ""},
+      {"c:+5-+8", SamtoolsRegion::fetch, 4, 8, ""},
+      {"c: 5- 8", SamtoolsRegion::fetch, 4, 8, ""},
+      {"c:1,0-2,0", SamtoolsRegion::fetch, 9, 20, ""},
+      {"c:1.5k-2k", SamtoolsRegion::fetch, 1499, 2000, ""},
+      {"c:1.2345k-1235", SamtoolsRegion::fetch, 1233, 1235, ""},
+      {"c:1e3-1.002e3", SamtoolsRegion::fetch, 999, 1002, ""},
+      {"c:.5k-1M", SamtoolsRegion::fetch, 499, 1000000, ""},
+      {"c:1e", SamtoolsRegion::fetch, 0, E, ""},
+      {"c:-1.5k", SamtoolsRegion::fetch, 0, 1500, ""},
+      {"c:5.-8", SamtoolsRegion::fetch, 4, 8, ""},
+      {"c:0-5", SamtoolsRegion::empty, 0, E, ""},
+      {"c:-", SamtoolsRegion::empty, 0, E, ""},
+      {"c:5-3", SamtoolsRegion::invalid, 0, E, "the end is before the start"},
+      {"c:5--8", SamtoolsRegion::invalid, 0, E, "the end is before the start"},
+      {"c:--5", SamtoolsRegion::invalid, 0, E, "the end is before the start"},
+      {"c:-5-8", SamtoolsRegion::invalid, 0, E, "coordinates must be > 0"},
+      {"c:5-8x", SamtoolsRegion::invalid, 0, E, "unexpected 'x' after the range"},
+      {"c:5 -8", SamtoolsRegion::invalid, 0, E, "unexpected ' -8' after the start"},
+      {"c:1k5", SamtoolsRegion::invalid, 0, E, "unexpected '5' after the start"},
+      {"c:+-5", SamtoolsRegion::invalid, 0, E, "unexpected '+-5' after the start"},
+      {"c:1e-3k", SamtoolsRegion::invalid, 0, E, "unexpected 'k' after the start"},
+      {"c:18446744073709551617-", SamtoolsRegion::invalid, 0, E, "the start is too large"},
+      {"{c:1}:2-3", SamtoolsRegion::fetch, 1, 3, ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto r = parse_samtools_region(c.text, nullptr, nullptr);
+    EXPECT_EQ(r.kind, c.kind);
+    EXPECT_EQ(r.why, c.why);
+    if (c.kind == SamtoolsRegion::fetch) {
+      EXPECT_EQ(r.pos.start, c.start);
+      EXPECT_EQ(r.pos.end, c.end);
+    }
+  }
+  EXPECT_EQ(parse_samtools_region("{c:1}:2-3", nullptr, nullptr).pos.id, "c:1");
+  auto exists = [](std::string_view n, const void*) { return n == "HLA:1-5"; };
+  auto whole = parse_samtools_region("HLA:1-5", exists, nullptr);
+  EXPECT_EQ(whole.pos.id, "HLA:1-5");
+  EXPECT_EQ(whole.pos.end, E);
+}
+
 }  // namespace
 }  // namespace ofq
