@@ -1,6 +1,7 @@
 // The original oceania service's routes (API.md, "The original routes"): same paths, same
 // bodies, same answers, including its gap rule, so that code written for the 0.1.x client
 // runs unchanged. Paths are relative to API_URL; the client adds the trailing '/'.
+// POST query/fasta-sequences/ and GET query/result/{R} are jobs: handlers/jobs.cpp.
 #include <nlohmann/json.hpp>
 
 #include "handlers/common.hpp"
@@ -23,86 +24,6 @@ Response list_samples(Service& svc) {
     out.push_back('\n');
   }
   return text_response(std::move(out), "text/csv; charset=utf-8");
-}
-
-SampleEntry& entry_by_key(Service& svc, const std::string& key) {
-  if (std::string p = svc.catalog.key_problem(key); !p.empty())
-    throw ApiError(400, "bad_request", p);
-  if (SampleEntry* e = svc.catalog.find_by_key(key)) return *e;
-  // The 0.1.x client sends the sample_key; a sample_id is accepted too.
-  if (SampleEntry* e = svc.catalog.find(key)) return *e;
-  throw ApiError(404, "unknown_sample",
-                 "no sample with storage_key '" + key.substr(0, 200) +
-                     "' in this catalog; GET query/list-fasta-files/ lists them");
-}
-
-Response fasta_sequences(Service& svc, const Request& req) {
-  BodyFields f = read_body_fields(req.body, {"storage_key", "output_format"});
-  auto key = f.strings.find("storage_key");
-  if (key == f.strings.end())
-    throw ApiError(400, "bad_request", "the body has no storage_key; GET query/list-fasta-files/ lists the keys");
-  if (!f.has_positions)
-    throw ApiError(400, "bad_request", "the body has no positions: [[id, start, end(, type)], ...]");
-  std::string fmt_word = "csv";
-  if (auto o = f.strings.find("output_format"); o != f.strings.end()) fmt_word = o->second;
-  OutputFormat fmt;
-  if (fmt_word == "csv") fmt = OutputFormat::csv;
-  else if (fmt_word == "fasta") fmt = OutputFormat::fasta;
-  else
-    throw ApiError(400, "bad_request",
-                   "output_format '" + fmt_word.substr(0, 40) + "' is not one of csv, fasta");
-
-  SampleEntry& e = entry_by_key(svc, key->second);
-  auto sample = svc.ready(e);
-  auto batch = detail::batch_from_body(svc, e, sample, req.body, false);
-  std::string rkey = svc.results.create();
-
-  // The job: the original's answer, byte for byte (its CSV, or FASTA at 60 columns).
-  auto job = [&svc, &e, batch, fmt, rkey]() -> std::optional<Response> {
-    try {
-      StringSink sink;
-      auto writer = make_writer(fmt, sink, WriterOptions{});
-      batch->write(*writer);
-      svc.results.complete(rkey, std::string(content_type(fmt)), std::move(sink.data));
-      return std::nullopt;
-    } catch (const Error& err) {
-      Response r = svc.engine_error(err, &e);
-      svc.results.fail(rkey, r);
-      return r;
-    } catch (const std::exception&) {
-      Response r = error_response(500, "internal", "internal error while extracting");
-      svc.results.fail(rkey, r);
-      return r;
-    }
-  };
-  // The original client polls every 10 s: anything small is answered before the POST
-  // returns, so its first poll finds it; a failure of such a job is reported at once.
-  if (batch->size() <= svc.limits.inline_positions || !svc.run_background) {
-    if (auto failed = job()) return *failed;
-  } else {
-    svc.run_background([job] { (void)job(); });
-  }
-  nlohmann::json j = {{"results_key", rkey}};
-  return json_response(j.dump() + "\n");
-}
-
-Response result(Service& svc, const Request& req) {
-  const std::string& key = req.param("results_key");
-  auto r = svc.results.get(key);
-  switch (r.state) {
-    case ResultStore::State::done: {
-      Response res = text_response(*r.body, r.content_type);
-      return res;
-    }
-    case ResultStore::State::running:
-      // The original answers 404 until the result object exists; its client retries.
-      return error_response(404, "not_done", "result " + key + " is not ready yet; poll again");
-    case ResultStore::State::failed: return r.error;
-    case ResultStore::State::expired:
-      return error_response(410, "expired", "result " + key + " has expired; send the query again");
-    case ResultStore::State::unknown: break;
-  }
-  return error_response(404, "not_found", "no result '" + key.substr(0, 100) + "'");
 }
 
 std::shared_ptr<const Annotation> annotation_of(const SampleEntry& e) {
@@ -177,8 +98,6 @@ Response genes_ids(Service& svc, const Request& req) {
 void add_original_routes(Router& r, Service& s) {
   r.add("GET", "/query/list-fasta-files/", [&s](Request&) { return list_samples(s); });
   r.add("GET", "/query/list-queryable-samples/", [&s](Request&) { return list_samples(s); });
-  r.add("POST", "/query/fasta-sequences/", [&s](Request& q) { return fasta_sequences(s, q); });
-  r.add("GET", "/query/result/{results_key}", [&s](Request& q) { return result(s, q); });
   r.add("GET", "/query/list-intergenic_regions/{sample_id}",
         [&s](Request& q) { return intergenic(s, q); });
   r.add("GET", "/query/get-sample-genes-ids/{sample_id}",

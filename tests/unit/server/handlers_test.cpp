@@ -84,22 +84,6 @@ protected:
 };
 Fixture* ReadyHandlers::f = nullptr;
 
-TEST_F(ReadyHandlers, OriginalPostThenResultIsThePublishedCsv) {
-  std::string body = R"({"storage_key": "published/assemblies/TARA_A100000171.scaftig.gz", "positions": [
-    ["TARA_A100000171_G_scaffold48_1", 10, 50, "complement"], ["TARA_A100000171_G_scaffold48_1", 10, 50],
-    ["TARA_A100000171_G_scaffold48_1", 10, 50, "reverse_complement"], ["TARA_A100000171_G_scaffold181_1", 0, 50],
-    ["TARA_A100000171_G_scaffold181_1", 100, 200], ["TARA_A100000171_G_scaffold181_1", 200, 230],
-    ["TARA_A100000171_G_scaffold493_2", 54, 76], ["TARA_A100000171_G_scaffold50396_2", 87, 105],
-    ["TARA_A100000171_G_C2001995_1", 20, 635], ["TARA_A100000171_G_C2026460_1", 0, 100]]})";
-  auto post = f->call("POST", "/query/fasta-sequences/", body);
-  ASSERT_EQ(post.status, 200u) << post.body;
-  ASSERT_EQ(post.body.size(), std::string(R"({"results_key":""})").size() + 32 + 1);
-  std::string key = post.body.substr(16, 32);
-  auto get = f->call("GET", "/query/result/" + key);
-  EXPECT_EQ(get.status, 200u);
-  EXPECT_EQ(get.body, slurp(k_data + "/published/expected_tara_a100000171.csv"));
-}
-
 TEST_F(ReadyHandlers, V1BatchStreamsTheSameBytesAsItsFormat) {
   auto r = f->call("POST", "/v1/samples/TARA_A100000171/sequences",
                    R"({"positions": [{"id": "TARA_A100000171_G_scaffold48_1", "start": 10, "end": 14, "name": "p1"}],
@@ -135,12 +119,7 @@ TEST_F(ReadyHandlers, RegionAndIntergenic) {
   EXPECT_EQ(n.body, "{\"error\":\"no_annotation\",\"message\":\"sample 'TARA_A100000171' has no gene annotation in this catalog\"}\n");
 }
 
-TEST_F(ReadyHandlers, KeysThatArePathsAreRefused) {
-  for (const char* key : {"../catalog.tsv", "/etc/passwd", "published/../../x"}) {
-    auto r = f->call("POST", "/query/fasta-sequences/",
-                     std::string(R"({"storage_key": ")") + key + R"(", "positions": []})");
-    EXPECT_EQ(r.status, 400u) << key;
-  }
+TEST_F(ReadyHandlers, SampleIdsThatArePathsAreRefused) {
   auto s = f->call("GET", "/v1/samples/%2E%2E");
   EXPECT_EQ(s.status, 400u);
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -162,6 +163,37 @@ TEST_F(Jobs, OriginalSmallIsDoneBeforeTheAnswer) {
                     "{\"storage_key\": \"published/assemblies/TARA_A100000171.scaftig.gz\", \"positions\": [[\"x\", 5, 1]]}");
   EXPECT_EQ(bad.status, 422u);
   EXPECT_EQ(s.call("GET", "/query/result/ffff").status, 404u);
+}
+
+TEST_F(Jobs, OriginalPostThenResultIsThePublishedCsv) {
+  Harness s(db_path("orig_published"));
+  s.ops->start();
+  std::string body = R"({"storage_key": "published/assemblies/TARA_A100000171.scaftig.gz", "positions": [
+    ["TARA_A100000171_G_scaffold48_1", 10, 50, "complement"], ["TARA_A100000171_G_scaffold48_1", 10, 50],
+    ["TARA_A100000171_G_scaffold48_1", 10, 50, "reverse_complement"], ["TARA_A100000171_G_scaffold181_1", 0, 50],
+    ["TARA_A100000171_G_scaffold181_1", 100, 200], ["TARA_A100000171_G_scaffold181_1", 200, 230],
+    ["TARA_A100000171_G_scaffold493_2", 54, 76], ["TARA_A100000171_G_scaffold50396_2", 87, 105],
+    ["TARA_A100000171_G_C2001995_1", 20, 635], ["TARA_A100000171_G_C2026460_1", 0, 100]]})";
+  auto post = s.call("POST", "/query/fasta-sequences/", body);
+  ASSERT_EQ(post.status, 200u) << post.body;
+  std::string key = json::parse(post.body)["results_key"];
+  EXPECT_EQ(key.size(), 32u);
+  auto get = s.call("GET", "/query/result/" + key);
+  EXPECT_EQ(get.status, 200u);
+  std::ifstream in(k_data + "/published/expected_tara_a100000171.csv", std::ios::binary);
+  std::string want((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(Harness::drain(get), want);
+}
+
+TEST_F(Jobs, OriginalKeysThatArePathsAreRefused) {
+  Harness s(db_path("orig_keys"));
+  for (const char* key : {"../catalog.tsv", "/etc/passwd", "published/../../x"}) {
+    auto r = s.call("POST", "/query/fasta-sequences/",
+                    std::string(R"({"storage_key": ")") + key + R"(", "positions": []})");
+    EXPECT_EQ(r.status, 400u) << key;
+    EXPECT_EQ(json::parse(r.body)["error"], "bad_request") << r.body;
+  }
 }
 
 TEST_F(Jobs, OriginalLargeBecomesAJob) {

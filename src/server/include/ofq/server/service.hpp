@@ -1,5 +1,6 @@
-// What every handler works over: the catalog, the original routes' result store, the
-// limits, and the hook that runs long work off the I/O threads. One Service per server.
+// What every handler works over: the catalog, the limits, and the hook that runs long work
+// off the I/O threads. One Service per server. (The original routes' results are jobs:
+// handlers/jobs.cpp, issue 5.)
 #pragma once
 
 #include <chrono>
@@ -24,52 +25,19 @@ struct Limits {
   uint64_t default_page_size = 1000;        ///< /v1 lists without page_size
   uint64_t inline_positions = 20'000;       ///< original POST: computed before answering up to this
   uint64_t max_region_inline = 1u << 20;    ///< single-region GET above this many bases streams
-  uint64_t max_stored_result_bytes = 1ull << 30;  ///< original results kept in memory, in all
-  std::chrono::seconds result_ttl{24 * 3600};     ///< original results expire (410) after this
-};
-
-/// Results of the original `POST query/fasta-sequences/`, polled at `GET query/result/{R}`.
-/// In memory: they are rebuilt by asking again (durable jobs are /v1/jobs, issue 5).
-class ResultStore {
-public:
-  enum class State { unknown, running, done, failed, expired };
-  struct Entry {
-    State state = State::unknown;
-    std::string content_type;
-    std::shared_ptr<const std::string> body;
-    Response error;  ///< when failed
-  };
-
-  explicit ResultStore(const Limits& limits) : limits_(limits) {}
-  /// A fresh, unguessable key (128 random bits, hex) in state running.
-  [[nodiscard]] std::string create();
-  void complete(const std::string& key, std::string content_type, std::string body);
-  void fail(const std::string& key, Response error);
-  [[nodiscard]] Entry get(const std::string& key);
-
-private:
-  struct Slot {
-    Entry entry;
-    std::chrono::steady_clock::time_point created;
-  };
-  void expire_locked();
-  const Limits& limits_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, Slot> slots_;
-  uint64_t stored_bytes_ = 0;
+  std::chrono::seconds result_ttl{24 * 3600};     ///< job results (both APIs) expire (410) after this
 };
 
 class DigestCatalog;  // digest_catalog.hpp
 
 struct Service {
-  Service(Catalog& c, Limits l) : catalog(c), limits(l), results(limits) {}
+  Service(Catalog& c, Limits l) : catalog(c), limits(l) {}
 
   Catalog& catalog;
   /// The catalog-wide refget lookup (handlers/refget.cpp); set by the Server. Null: the
   /// refget routes answer 503.
   DigestCatalog* digests = nullptr;
   Limits limits;
-  ResultStore results;
   /// Runs `work` off the I/O threads (the server posts it to its worker pool; tests run it
   /// inline when unset).
   std::function<void(std::function<void()>)> run_background;
