@@ -327,8 +327,15 @@ Response Gateway::handle(Request& req, std::string_view remote) {
   const bool open_route = path == "/healthz" || path == "/healthz/";
   std::string client(remote);
   if (opt_.trust_proxy) {
+    // The last address is the one our proxy saw; anything before it was sent by the client
+    // and could be forged to dodge the rate limit (docs/operations.md's nginx block sets the
+    // header to $remote_addr, so there is only one).
     std::string_view xff = req.header("x-forwarded-for");
-    if (!xff.empty()) client = std::string(trim(xff.substr(0, xff.find(','))));
+    if (!xff.empty()) {
+      const size_t comma = xff.rfind(',');
+      std::string_view last = trim(comma == std::string_view::npos ? xff : xff.substr(comma + 1));
+      if (!last.empty()) client = std::string(last.substr(0, 64));
+    }
   }
 
   auto early = [&](Response r) {
@@ -354,9 +361,24 @@ Response Gateway::handle(Request& req, std::string_view remote) {
     return r;
   }
 
+  // Over the rate: 429 with the time to wait. Keyed by token name once known; before that,
+  // by address, so that a client guessing tokens is slowed down too.
+  auto over_rate = [&](const std::string& key) -> std::optional<Response> {
+    double wait = 0;
+    if (!limiter_ || open_route || limiter_->allow(key, t0, &wait)) return std::nullopt;
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%g", limiter_->rate());
+    Response r = error_response(429, "rate_limited",
+                                std::string("more than ") + rate +
+                                    " requests a second from this client (--rate); retry after the time in Retry-After");
+    r.headers.emplace_back("Retry-After", std::to_string(static_cast<long long>(std::ceil(wait))));
+    return r;
+  };
+
   if (auto set = tokens(); set && !open_route && req.method != "OPTIONS") {
     auto who = set->check(req.header("authorization"));
     if (!who) {
+      if (auto limited = over_rate("address " + client)) return early(std::move(*limited));
       Response r = error_response(
           401, "unauthorized",
           req.header("authorization").empty()
@@ -368,18 +390,7 @@ Response Gateway::handle(Request& req, std::string_view remote) {
     client = *who;
   }
 
-  if (limiter_ && !open_route) {
-    double wait = 0;
-    if (!limiter_->allow(client, t0, &wait)) {
-      char rate[32];
-      std::snprintf(rate, sizeof rate, "%g", limiter_->rate());
-      Response r = error_response(429, "rate_limited",
-                                  std::string("more than ") + rate +
-                                      " requests a second from this client (--rate); retry after the time in Retry-After");
-      r.headers.emplace_back("Retry-After", std::to_string(static_cast<long long>(std::ceil(wait))));
-      return early(std::move(r));
-    }
-  }
+  if (auto limited = over_rate(client)) return early(std::move(*limited));
 
   Response res = dispatch_(req);
   cors(req, res);

@@ -64,6 +64,17 @@ def test_nginx_tls_front(start_server, tmp_path, positions, extract, long_id):
         assert r.headers["Content-Encoding"] == "gzip" and len(r.content) == 20000
         last = [l for l in s.access_lines() if l["route"].endswith("{sequence_id}")][-1]
         assert last["client"] == "127.0.0.1" and last["status"] == 200
+        # A client's own X-Forwarded-For is replaced by nginx: it cannot pose as another
+        # client (and get a fresh rate-limit bucket).
+        r = requests.get(url + "v1/samples/VIBRIO/sequences/%s?end=7" % long_id, verify=False,
+                         headers={"X-Forwarded-For": "10.9.9.9"})
+        assert r.status_code == 200
+        for _ in range(50):
+            forged = [l for l in s.access_lines() if l["target"].endswith("?end=7")]
+            if forged:
+                break
+            time.sleep(0.05)
+        assert forged and forged[-1]["client"] == "127.0.0.1", forged
     finally:
         ngx.terminate()
         ngx.wait(10)

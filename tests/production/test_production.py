@@ -320,6 +320,43 @@ def test_transport_answers_are_logged_and_counted(start_server):
     assert m[("ofq_http_errors_total", frozenset({"code": "bad_request"}.items()))] == 1
 
 
+def test_framing_that_cannot_be_trusted_is_refused(start_server):
+    s = start_server()
+
+    def raw(data):
+        c = socket.create_connection(("127.0.0.1", s.port))
+        c.settimeout(5)
+        c.sendall(data)
+        out = b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+        c.close()
+        return out
+
+    n0 = len(s.access_lines())
+    smuggled = b"GET /v1/samples/VIBRIO HTTP/1.1\r\nHost: x\r\n\r\n"
+    out = raw(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n" + smuggled)
+    # One answer, and the connection closed: the second request is never read.
+    assert out.count(b"HTTP/1.1 ") == 1, out
+    head, _, body = out.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(body) == {"error": "bad_request", "message": "Transfer-Encoding 'gzip' is not supported: "
+                                "send the body with a Content-Length, or chunked"}
+    out = raw(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+              b"0\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 400 "), out
+    out = raw(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")
+    head, _, body = out.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), out
+    assert json.loads(body)["message"].startswith("malformed HTTP request body: ")
+    time.sleep(0.2)
+    lines = s.access_lines()[n0:]
+    assert [(l["method"], l["status"], l["error"]) for l in lines] == [("POST", 400, "bad_request")] * 3, lines
+
+
 def test_rate_limit(start_server):
     s = start_server("--rate", "5/s")
     sess = requests.Session()

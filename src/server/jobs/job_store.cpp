@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -142,29 +143,64 @@ void write_file_atomically(const std::string& path, std::string_view bytes, bool
 }
 
 JobStore::JobStore(std::string db_path) : path_(std::move(db_path)), files_(path_ + ".files") {
-  std::error_code ec;
-  std::filesystem::create_directories(files_, ec);
-  if (ec) throw std::runtime_error("cannot create " + files_ + ": " + ec.message());
-  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw std::runtime_error("cannot open the job store " + path_ + ": " + msg);
+  // One server per store: two would both re-queue and run the same jobs after a "restart",
+  // and the second to finish would find the first's result renamed away. The lock is
+  // released by the kernel when the process dies, kill -9 included.
+  const std::string lock_path = path_ + ".lock";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) throw std::runtime_error("cannot open " + lock_path + ": " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int e = errno;
+    char pid[32] = {};
+    ssize_t n = ::pread(lock_fd_, pid, sizeof pid - 1, 0);
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    std::string who = n > 0 ? std::string(pid, size_t(n)) : std::string();
+    while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
+    if (e == EWOULDBLOCK)
+      throw std::runtime_error("the job store " + path_ + " is in use by another ofq serve" +
+                               (who.empty() ? std::string() : " (pid " + who + ")") +
+                               "; each server needs its own --jobs-db");
+    throw std::runtime_error("cannot lock " + lock_path + ": " + std::strerror(e));
   }
-  sqlite3_busy_timeout(db_, 5000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=NORMAL");
-  exec("CREATE TABLE IF NOT EXISTS jobs ("
-       "id TEXT PRIMARY KEY, kind TEXT NOT NULL, sample_id TEXT NOT NULL, format TEXT NOT NULL,"
-       "strict INTEGER NOT NULL, state TEXT NOT NULL, done INTEGER NOT NULL, total INTEGER NOT NULL,"
-       "error_status INTEGER NOT NULL, error_json TEXT NOT NULL, content_type TEXT NOT NULL,"
-       "result_bytes INTEGER NOT NULL, created_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL,"
-       "expires_ms INTEGER NOT NULL, attempts INTEGER NOT NULL)");
-  exec("CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, created_ms)");
+  const std::string me = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(lock_fd_, 0) != 0 || ::pwrite(lock_fd_, me.data(), me.size(), 0) != ssize_t(me.size())) {
+    // The pid is only for the message above: a store without it still works.
+  }
+  try {
+    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw std::runtime_error("cannot open the job store " + path_ + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    exec("CREATE TABLE IF NOT EXISTS jobs ("
+         "id TEXT PRIMARY KEY, kind TEXT NOT NULL, sample_id TEXT NOT NULL, format TEXT NOT NULL,"
+         "strict INTEGER NOT NULL, state TEXT NOT NULL, done INTEGER NOT NULL, total INTEGER NOT NULL,"
+         "error_status INTEGER NOT NULL, error_json TEXT NOT NULL, content_type TEXT NOT NULL,"
+         "result_bytes INTEGER NOT NULL, created_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL,"
+         "expires_ms INTEGER NOT NULL, attempts INTEGER NOT NULL)");
+    exec("CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, created_ms)");
+    // Only once the database is known good: a refused file leaves no folder behind.
+    std::error_code ec;
+    std::filesystem::create_directories(files_, ec);
+    if (ec) throw std::runtime_error("cannot create " + files_ + ": " + ec.message());
+  } catch (...) {
+    sqlite3_close(db_);  // a constructor that throws has no destructor run
+    db_ = nullptr;
+    ::close(lock_fd_);
+    throw;
+  }
 }
 
-JobStore::~JobStore() { sqlite3_close(db_); }
+JobStore::~JobStore() {
+  sqlite3_close(db_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
 
 void JobStore::exec(const char* sql) {
   char* err = nullptr;

@@ -137,6 +137,16 @@ private:
                     "request body of " + std::to_string(*len) + " bytes is over the limit of " +
                         std::to_string(opt().limits.max_body_bytes) + " bytes (--max-body)");
     }
+    // Only chunked framing is understood: with any other transfer coding the body's end is
+    // unknown, and reading it as bytes would take the next request for part of this one.
+    if (auto te = req[http::field::transfer_encoding]; !te.empty()) {
+      if (!parser_->chunked())
+        return refuse(400, "bad_request",
+                      "Transfer-Encoding '" + std::string(te.substr(0, 40)) +
+                          "' is not supported: send the body with a Content-Length, or chunked");
+      if (req.count(http::field::content_length))
+        return refuse(400, "bad_request", "a request may not carry both Transfer-Encoding and Content-Length");
+    }
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
       stream_.expires_after(opt().write_timeout);
@@ -167,7 +177,10 @@ private:
       return refuse(413, "too_large",
                     "request body is over the limit of " + std::to_string(opt().limits.max_body_bytes) +
                         " bytes (--max-body)");
-    if (ec) return close();  // timeout or reset while reading the body: no one to answer
+    if (ec == beast::error::timeout || ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == http::error::end_of_stream || ec == net::error::eof || ec == http::error::partial_message)
+      return close();  // timed out or gone while sending the body: no one to answer
+    if (ec) return refuse(400, "bad_request", "malformed HTTP request body: " + ec.message());
     auto msg = parser_->release();
     Request req;
     req.method = std::string(msg.method_string());

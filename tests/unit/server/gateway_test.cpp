@@ -159,6 +159,33 @@ TEST(Gateway, TransportAnswersCounted) {
   EXPECT_NE(text.find("ofq_http_errors_total{code=\"too_large\"} 1\n"), std::string::npos) << text;
 }
 
+TEST(Gateway, ProxiedClientIsTheLastForwardedAddress) {
+  GatewayOptions o;
+  o.rate = 1;
+  o.trust_proxy = true;
+  Front s(o);
+  // A client that sends its own X-Forwarded-For gets the proxy's address appended: the
+  // forged first entry must not give it a fresh bucket each time.
+  EXPECT_EQ(s.get("/small", {{"x-forwarded-for", "10.0.0.1, 192.0.2.7"}}).status, 200u);
+  EXPECT_EQ(s.get("/small", {{"x-forwarded-for", "10.0.0.2, 192.0.2.7"}}).status, 429u);
+  EXPECT_EQ(s.get("/small", {{"x-forwarded-for", "192.0.2.8"}}).status, 200u);
+}
+
+TEST(Gateway, WrongTokensAreRateLimitedByAddress) {
+  TokenFile t;
+  GatewayOptions o;
+  o.tokens_file = t.path;
+  o.rate = 2;
+  Front s(o);
+  EXPECT_EQ(s.get("/small", {{"authorization", "Bearer guess-1"}}).status, 401u);
+  EXPECT_EQ(s.get("/small", {{"authorization", "Bearer guess-2"}}).status, 401u);
+  auto r = s.get("/small", {{"authorization", "Bearer guess-3"}});
+  EXPECT_EQ(r.status, 429u);
+  EXPECT_EQ(header(r, "Retry-After"), "1");
+  // The guesser's bucket is its own: a valid token from the same address still passes.
+  EXPECT_EQ(s.get("/small", {{"authorization", "Bearer secret-1"}}).status, 200u);
+}
+
 TEST(Gateway, RateLimitPerClient) {
   GatewayOptions o;
   o.rate = 2;

@@ -69,6 +69,29 @@ TEST(JobStore, RowsSurviveReopening) {
   EXPECT_FALSE(s.get("c"));
 }
 
+TEST(JobStore, OneServerAStore) {
+  TempDir d;
+  const std::string db = (d.path / "jobs.db").string();
+  {
+    JobStore first(db);
+    try {
+      JobStore second(db);
+      ADD_FAILURE() << "a second store on " << db << " was opened";
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(std::string(e.what()), "the job store " + db + " is in use by another ofq serve (pid " +
+                                           std::to_string(::getpid()) + "); each server needs its own --jobs-db");
+    }
+  }
+  JobStore again(db);  // the lock went with the first store
+  // A file that is not a database is refused, and leaves no result folder behind.
+  const std::string junk = (d.path / "junk.db").string();
+  {
+    std::ofstream(junk) << std::string(4096, 'x');
+  }
+  EXPECT_THROW(JobStore{junk}, std::runtime_error);
+  EXPECT_FALSE(fs::exists(junk + ".files"));
+}
+
 TEST(JobStore, DoneFailedExpiredForgotten) {
   TempDir d;
   JobStore s((d.path / "jobs.db").string());

@@ -87,6 +87,7 @@ public:
 private:
   void exec(const char* sql);
   std::string path_, files_;
+  int lock_fd_ = -1;  ///< flock'ed `path.lock`: one server per store
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
 };
