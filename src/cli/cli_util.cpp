@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -108,6 +109,14 @@ void Output::commit() {
     ::unlink(tmp_.c_str());
     throw Error(Errc::io_error, path_ + ": cannot write: " + std::strerror(e));
   }
+}
+
+std::string at_least_one(std::string& text) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v == 0)
+    return "must be a whole number of 1 or more, found '" + text + "'";
+  return "";
 }
 
 }  // namespace ofq::cli

@@ -22,6 +22,10 @@ ProgressFn progress_bar(const std::string& label, bool quiet);
 /// Throws Error(bad_usage) when `output` names the same file as `input` (-o genome.fa).
 void refuse_overwriting_input(const std::string& output, const std::string& input);
 
+/// For CLI11's check(): a whole number of 1 or more (limits, timeouts, thread counts). A 0
+/// would make the server refuse everything or time out at once.
+std::string at_least_one(std::string& text);
+
 /// Where an answer goes: stdout, or a file written to FILE.tmp.PID and renamed on commit().
 class Output {
 public:

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -70,7 +71,7 @@ public:
     if (bytes_ > limit_)
       throw ApiError(413, "too_large",
                      "the answer is over the limit of " + std::to_string(limit_) +
-                         " bytes a request (--max-answer-bytes); use POST /v1/jobs or fewer positions");
+                         " bytes a request (--max-answer-bytes); ask for fewer or shorter regions (jobs have the same limit)");
     out_.write(b);
   }
   void flush() override { out_.flush(); }
@@ -86,9 +87,13 @@ private:
 // ---- tokens ----
 
 TokenSet TokenSet::load(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error("--tokens " + path + ": is a folder; expected a file of tokens, one a line");
   std::ifstream in(path);
   if (!in) throw std::runtime_error("--tokens " + path + ": cannot be read");
   TokenSet t;
+  std::unordered_map<std::string, unsigned> line_of;
   std::string line;
   unsigned n = 0;
   while (std::getline(in, line)) {
@@ -99,8 +104,13 @@ TokenSet TokenSet::load(const std::string& path) {
     std::string token(l.substr(0, sp));
     std::string name = sp == std::string_view::npos ? "" : std::string(trim(l.substr(sp)));
     if (name.empty()) name = "token" + std::to_string(t.size() + 1);
+    // The same token twice would give one of two client names at random: refuse it.
+    if (auto [it, fresh] = line_of.emplace(token, n); !fresh)
+      throw std::runtime_error("--tokens " + path + ": line " + std::to_string(n) + " repeats the token of line " +
+                               std::to_string(it->second));
     t.add(std::move(token), std::move(name));
   }
+  if (in.bad()) throw std::runtime_error("--tokens " + path + ": read failed");
   if (t.size() == 0) throw std::runtime_error("--tokens " + path + ": holds no token (one token a line)");
   return t;
 }
@@ -405,7 +415,7 @@ Response Gateway::handle(Request& req, std::string_view remote) {
       return early(error_response(413, "too_large",
                                   "the answer of " + std::to_string(res.body.size()) + " bytes is over the limit of " +
                                       std::to_string(opt_.max_answer_bytes) +
-                                      " bytes a request (--max-answer-bytes); use POST /v1/jobs or fewer positions"));
+                                      " bytes a request (--max-answer-bytes); ask for fewer or shorter regions (jobs have the same limit)"));
     }
     if (gzip && res.body.size() >= opt_.gzip_min_bytes) {
       res.body = gzip_compress(res.body, opt_.gzip_level);

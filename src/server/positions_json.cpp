@@ -14,8 +14,10 @@ namespace {
 
 [[noreturn]] void bad_json(simdjson::error_code e, std::string_view where) {
   std::string what = e == simdjson::UTF8_ERROR ? "the body is not valid UTF-8"
-                                               : std::string("malformed JSON (") +
-                                                     simdjson::error_message(e) + ")";
+                     : e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || e == simdjson::TRAILING_CONTENT
+                         ? std::string("malformed JSON (an object or array is not closed, or text follows the "
+                                       "body's object)")
+                         : std::string("malformed JSON (") + simdjson::error_message(e) + ")";
   throw ApiError(400, "bad_request", what + (where.empty() ? "" : " " + std::string(where)));
 }
 
@@ -150,6 +152,12 @@ void read_object_position(od::object obj, PositionItem& item) {
 
 }  // namespace
 
+void too_many_positions(uint64_t max_positions) {
+  throw ApiError(413, "too_large",
+                 "more than " + std::to_string(max_positions) +
+                     " positions in one request (the server's --max-positions); split it or use a positions file with `ofq extract`");
+}
+
 BodyFields read_body_fields(const std::string& body, std::initializer_list<std::string_view> allowed) {
   Parsed ctx;
   PaddedBody padded(body);
@@ -167,6 +175,8 @@ BodyFields read_body_fields(const std::string& body, std::initializer_list<std::
     if (auto e = field.unescaped_key().get(key)) bad_json(e, "");
     bool known = false;
     for (auto a : allowed) known |= a == key;
+    if ((key == "positions" && out.has_positions) || out.strings.count(key))
+      throw ApiError(400, "bad_request", "member " + shown(key) + " is given twice in the body");
     if (!known && key != "positions") {
       std::string list;
       for (auto a : allowed) list += std::string(list.empty() ? "" : ", ") + std::string(a);
@@ -182,6 +192,13 @@ BodyFields read_body_fields(const std::string& body, std::initializer_list<std::
       if (auto e = v.type().get(t)) bad_json(e, "in positions");
       if (t != od::json_type::array)
         throw ApiError(400, "bad_request", "positions must be an array of [id, start, end(, type)]");
+      // Counted here so that a job over --max-positions is refused at once (413), and its
+      // total is known from the start; the elements are checked by read_positions().
+      od::array arr;
+      if (auto e = v.get_array().get(arr)) bad_json(e, "in positions");
+      size_t n = 0;
+      if (auto e = arr.count_elements().get(n)) bad_json(e, "in positions");
+      out.positions = n;
       // Its elements are read by read_positions(); malformed JSON inside is found there,
       // still before any answer is sent.
       continue;
@@ -192,6 +209,9 @@ BodyFields read_body_fields(const std::string& body, std::initializer_list<std::
                      std::string(key) + " must be a string, found " + shown(trim(v.raw_json_token())));
     out.strings[std::string(key)] = std::string(s);
   }
+  // The object is read whole: a further token is a second document (`{...}{...}`).
+  if (!doc.current_location().error())
+    throw ApiError(400, "bad_request", "malformed JSON (text follows the body's object)");
   return out;
 }
 
@@ -214,10 +234,7 @@ void read_positions(const std::string& body, uint64_t max_positions,
   uint64_t row = 0;
   PositionItem item;
   for (auto el : arr) {
-    if (row >= max_positions)
-      throw ApiError(413, "too_large",
-                     "more than " + std::to_string(max_positions) +
-                         " positions in one request (the server's --max-positions); split it or use a positions file with `ofq extract`");
+    if (row >= max_positions) too_many_positions(max_positions);
     od::value v;
     if (auto e = el.get(v)) bad_json(e, "in positions");
     item.pos = Position{};

@@ -220,14 +220,21 @@ int run_server(const ServerOptions& opt) {
   std::fprintf(stderr,
                "ofq serve: %zu samples from %s (%s); listening on http://%s:%u/\n"
                "ofq serve: limits: body %llu bytes, %llu positions a request, page size %llu, "
-               "results kept %llds\n",
+               "results kept %llds\n"
+               "ofq serve: timeouts: header %llds, idle %llds, body %llds, write %llds; "
+               "shutdown grace %llds\n",
                cat.samples().size(), opt.catalog_dir.c_str(),
                cat.discovered() ? "discovered" : "catalog.tsv",
                opt.listen.substr(0, opt.listen.rfind(':')).c_str(), unsigned(server->port()),
                static_cast<unsigned long long>(l.max_body_bytes),
                static_cast<unsigned long long>(l.max_positions),
                static_cast<unsigned long long>(l.max_page_size),
-               static_cast<long long>(l.result_ttl.count()));
+               static_cast<long long>(l.result_ttl.count()),
+               static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(opt.header_timeout).count()),
+               static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(opt.idle_timeout).count()),
+               static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(opt.body_timeout).count()),
+               static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(opt.write_timeout).count()),
+               static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(opt.shutdown_grace).count()));
   if (opt.log) std::fputs(server->operations().describe().c_str(), stderr);
   int sig = 0;
   while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {

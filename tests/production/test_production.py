@@ -57,6 +57,20 @@ def test_kill9_restart_finishes_every_job(start_server, tmp_path, positions, ext
         assert r.content == extract(b)
 
 
+def test_a_job_store_serves_one_server(start_server, catalog, index_dir, tmp_path):
+    db = tmp_path / "jobs.db"
+    first = start_server("--jobs-db", db)
+    second = subprocess.run([OFQ, "serve", str(catalog), "--listen", "127.0.0.1:0", "--index-dir", str(index_dir),
+                             "--jobs-db", str(db)], capture_output=True, text=True, timeout=30)
+    assert second.returncode == 3
+    assert second.stderr.splitlines()[-1] == (
+        "ofq serve: the job store %s is in use by another ofq serve (pid %d); each server needs its own --jobs-db"
+        % (db, first.proc.pid))
+    assert requests.get(first.url + "healthz").status_code == 200
+    first.kill9()  # the lock goes with the process, however it ends
+    start_server("--jobs-db", db)
+
+
 def test_progress_visible_and_result_equals_cli(start_server, positions, extract):
     s = start_server("--job-threads", "1")
     pos = positions(200000, seed=7)
@@ -159,11 +173,16 @@ def test_max_body(start_server):
 
 def test_max_positions(start_server):
     s = start_server("--max-positions", "2")
-    r = requests.post(s.url + "v1/samples/VIBRIO/sequences",
-                      json={"positions": [["NODE_0", 0, 1]] * 3})
-    assert r.status_code == 413
-    assert r.json()["error"] == "too_large"
-    assert "2" in r.json()["message"]
+    want = {"error": "too_large", "message": "more than 2 positions in one request (the server's --max-positions); "
+                                             "split it or use a positions file with `ofq extract`"}
+    r = requests.post(s.url + "v1/samples/VIBRIO/sequences", json={"positions": [["NODE_0", 0, 1]] * 3})
+    assert r.status_code == 413 and r.json() == want
+    # A job is refused at once too, not accepted and then failed.
+    r = requests.post(s.url + "v1/jobs", json={"sample_id": "VIBRIO", "positions": [["NODE_0", 0, 1]] * 3})
+    assert r.status_code == 413 and r.json() == want
+    job = requests.post(s.url + "v1/jobs", json={"sample_id": "VIBRIO", "positions": [["NODE_0", 0, 1]] * 2}).json()
+    st = requests.get(s.url + "v1/jobs/" + job["job_id"]).json()
+    assert st["total"] == 2
 
 
 def test_max_answer_bytes(start_server, long_id):
@@ -174,12 +193,12 @@ def test_max_answer_bytes(start_server, long_id):
     assert r.status_code == 413
     assert r.json() == {"error": "too_large",
                         "message": "the answer of 500 bytes is over the limit of 100 bytes a request "
-                                   "(--max-answer-bytes); use POST /v1/jobs or fewer positions"}
+                                   "(--max-answer-bytes); ask for fewer or shorter regions (jobs have the same limit)"}
     r = requests.post(s.url + "v1/samples/VIBRIO/sequences", json={"positions": [[long_id, 0, 5000]]})
     assert r.status_code == 413
     assert r.json() == {"error": "too_large",
                         "message": "the answer is over the limit of 100 bytes a request "
-                                   "(--max-answer-bytes); use POST /v1/jobs or fewer positions"}
+                                   "(--max-answer-bytes); ask for fewer or shorter regions (jobs have the same limit)"}
 
 
 def test_max_connections(start_server):

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli_util.hpp"
 #include "commands.hpp"
 #include "commands/serve_operations.hpp"
 #include "ofq/server/server.hpp"
@@ -26,19 +27,20 @@ RunFn register_serve(CLI::App& app) {
   cmd->add_option("--threads", o.io_threads, "I/O threads [all cores]");
   cmd->add_option("--stream-threads", o.stream_threads, "Streamed answers produced at once [4]");
   cmd->add_option("--index-threads", o.index_threads, "Samples indexed at once at startup [1]");
-  cmd->add_option("--max-body", o.limits.max_body_bytes, "Largest request body in bytes [536870912]");
-  cmd->add_option("--max-positions", o.limits.max_positions, "Most positions in one request [5000000]");
-  cmd->add_option("--max-page-size", o.limits.max_page_size, "Largest page_size of lists [100000]");
-  cmd->add_option("--result-ttl", a->ttl_s, "Seconds an original-route result is kept [86400]");
-  cmd->add_option("--header-timeout", a->header_s, "Seconds to receive a request's headers [10]");
-  cmd->add_option("--idle-timeout", a->idle_s, "Seconds a keep-alive connection may wait idle [60]");
-  cmd->add_option("--body-timeout", a->body_s, "Seconds to receive a request body [120]");
-  cmd->add_option("--write-timeout", a->write_s, "Seconds a write may make no progress [60]");
+  cmd->add_option("--max-body", o.limits.max_body_bytes, "Largest request body in bytes [536870912]")->check(CLI::Validator(at_least_one, "N>=1"));
+  cmd->add_option("--max-positions", o.limits.max_positions, "Most positions in one request [5000000]")->check(CLI::Validator(at_least_one, "N>=1"));
+  cmd->add_option("--max-page-size", o.limits.max_page_size, "Largest page_size of lists [100000]")->check(CLI::Validator(at_least_one, "N>=1"));
+  cmd->add_option("--result-ttl", a->ttl_s, "Seconds a job result (/v1/jobs and the original routes) is kept [86400]")->check(CLI::Validator(at_least_one, "N>=1"));
+  cmd->add_option("--header-timeout", a->header_s, "Seconds to receive a request's headers [10]")->check(CLI::Validator(at_least_one, "N>=1"));
+  cmd->add_option("--idle-timeout", a->idle_s, "Seconds a keep-alive connection may wait idle [60]")->check(CLI::Validator(at_least_one, "N>=1"));
+  cmd->add_option("--body-timeout", a->body_s, "Seconds to receive a request body [120]")->check(CLI::Validator(at_least_one, "N>=1"));
+  cmd->add_option("--write-timeout", a->write_s, "Seconds a write may make no progress [60]")->check(CLI::Validator(at_least_one, "N>=1"));
   add_operations_options(cmd, o, a->ops);
   cmd->add_flag("-q,--quiet", [&o](int64_t) { o.log = false; }, "No progress lines on stderr");
   cmd->footer("Routes: docs/http_api.md. /healthz answers 200 once the catalog is loaded; a\n"
               "sample still indexing answers 503 with Retry-After. Stop with SIGINT or SIGTERM\n"
-              "(answers in flight finish first); SIGHUP reads --tokens again. Exit: 0 stopped, 2 catalog refused, 3 cannot listen.");
+              "(answers in flight finish first); SIGHUP reads --tokens again. Exit: 0 stopped, 1 bad option, 2 catalog refused, 3 cannot start\n"
+              "(cannot listen, --tokens or --jobs-db refused, the job store in use by another server).");
   return [a] {
     a->opt.header_timeout = std::chrono::seconds(a->header_s);
     a->opt.idle_timeout = std::chrono::seconds(a->idle_s);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "cli_util.hpp"
 #include "ofq/server/gateway.hpp"
 #include "ofq/server/server.hpp"
 
@@ -22,11 +23,11 @@ inline void add_operations_options(CLI::App* cmd, server::ServerOptions& o, Oper
   auto& ops = o.ops;
   cmd->add_option("--jobs-db", ops.jobs.db_path,
                   "SQLite file of the durable job store (results in FILE.files/) [a temporary store]");
-  cmd->add_option("--job-threads", ops.jobs.threads, "Jobs run at once [1]");
-  cmd->add_option("--max-jobs", ops.jobs.max_jobs, "Jobs queued or running at once; more: 413 [10000]");
+  cmd->add_option("--job-threads", ops.jobs.threads, "Jobs run at once [1]")->check(CLI::Validator(at_least_one, "N>=1"));
+  cmd->add_option("--max-jobs", ops.jobs.max_jobs, "Jobs queued or running at once; more: 413 [10000]")->check(CLI::Validator(at_least_one, "N>=1"));
   cmd->add_option("--max-answer-bytes", ops.gateway.max_answer_bytes,
                   "Largest answer (and job result) in bytes; more: 413 [4294967296]");
-  cmd->add_option("--max-connections", ops.max_connections, "Connections open at once; more: 413 [10000]");
+  cmd->add_option("--max-connections", ops.max_connections, "Connections open at once; more: 413 [10000]")->check(CLI::Validator(at_least_one, "N>=1"));
   cmd->add_option("--tokens", ops.gateway.tokens_file,
                   "File of bearer tokens (one a line): every route but /healthz needs one [open]");
   cmd->add_option("--rate", a.rate, "Requests a second per client, e.g. 20/s; more: 429 [no limit]")

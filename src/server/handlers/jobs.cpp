@@ -53,6 +53,7 @@ Response post_job(Service& svc, JobQueue& q, const Request& req) {
     fmt = it->second;
   }
   bool strict = bounds_strict(f);
+  if (f.positions > svc.limits.max_positions) too_many_positions(svc.limits.max_positions);
   SampleEntry& e = svc.entry(sid->second);
   if (e.status() == IndexStatus::failed) (void)svc.ready(e);  // 500 naming why, at once
   // Positions are read by the worker: accepting a million of them takes milliseconds, and
@@ -63,6 +64,7 @@ Response post_job(Service& svc, JobQueue& q, const Request& req) {
   job.sample_id = e.sample_id;
   job.format = fmt;
   job.strict = strict;
+  job.total = f.positions;  // known at once; the rows are checked by the worker
   q.submit(job, req.body);
   json j = {{"job_id", job.id}, {"status_url", "/v1/jobs/" + job.id},
             {"result_url", "/v1/jobs/" + job.id + "/result"}};

@@ -121,7 +121,21 @@ TEST(Gateway, TokenFileErrors) {
   auto p = (fs::temp_directory_path() / ("ofq_tokens_empty_" + std::to_string(::getpid()))).string();
   std::ofstream(p) << "# nothing\n";
   EXPECT_THROW(TokenSet::load(p), std::runtime_error);
+  std::ofstream(p) << "a alice\nb bob\n\na carol\n";
+  try {
+    (void)TokenSet::load(p);
+    ADD_FAILURE() << "a repeated token was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "--tokens " + p + ": line 4 repeats the token of line 1");
+  }
   fs::remove(p);
+  const auto dir = fs::temp_directory_path().string();
+  try {
+    (void)TokenSet::load(dir);
+    ADD_FAILURE() << "a folder was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "--tokens " + dir + ": is a folder; expected a file of tokens, one a line");
+  }
 }
 
 TEST(Gateway, TokensReloadedOrKept) {
@@ -264,7 +278,7 @@ TEST(Gateway, AnswerLimit) {
   EXPECT_EQ(r.status, 413u);
   EXPECT_EQ(r.body,
             "{\"error\":\"too_large\",\"message\":\"the answer of 28000 bytes is over the limit of 100 bytes a request "
-            "(--max-answer-bytes); use POST /v1/jobs or fewer positions\"}\n");
+            "(--max-answer-bytes); ask for fewer or shorter regions (jobs have the same limit)\"}\n");
   auto st = s.get("/stream");
   StringSink sink;
   try {
@@ -273,7 +287,7 @@ TEST(Gateway, AnswerLimit) {
   } catch (const ApiError& e) {
     EXPECT_EQ(e.status(), 413u);
     EXPECT_EQ(std::string(e.what()),
-              "the answer is over the limit of 100 bytes a request (--max-answer-bytes); use POST /v1/jobs or fewer positions");
+              "the answer is over the limit of 100 bytes a request (--max-answer-bytes); ask for fewer or shorter regions (jobs have the same limit)");
   }
   EXPECT_EQ(sink.data, "");  // nothing reached the client: the transport sends the 413
 }

@@ -81,6 +81,28 @@ TEST(PositionsJson, BodyErrors) {
   EXPECT_TRUE(f.has_positions);
   EXPECT_EQ(f.strings.at("storage_key"), "a/b.gz");
   EXPECT_EQ(f.strings.at("format"), "fasta");
+  EXPECT_EQ(f.positions, 0u);
+  EXPECT_EQ(read_body_fields(R"({"positions": [["a", 1, 2], {"id": "b"}, 7]})", {}).positions, 3u);
+}
+
+TEST(PositionsJson, BodyMessages) {
+  auto message = [](const std::string& body) {
+    try {
+      (void)read_body_fields(body, {"format", "sample_id"});
+      return std::string("accepted");
+    } catch (const ApiError& e) {
+      return e.status() == 400 ? std::string(e.what()) : "status " + std::to_string(e.status());
+    }
+  };
+  EXPECT_EQ(message(R"({"positions": []}{"positions": []})"), "malformed JSON (text follows the body's object)");
+  EXPECT_EQ(message(R"({"positions": []} x)"),
+            "malformed JSON (an object or array is not closed, or text follows the body's object)");
+  EXPECT_EQ(message(R"({"positions": [)"),
+            "malformed JSON (an object or array is not closed, or text follows the body's object)");
+  EXPECT_EQ(message(R"({"sample_id": "A", "positions": [], "sample_id": "B"})"),
+            "member 'sample_id' is given twice in the body");
+  EXPECT_EQ(message(R"({"positions": [], "positions": []})"), "member 'positions' is given twice in the body");
+  EXPECT_EQ(message("{\"positions\": []}  \n"), "accepted");
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ namespace ofq::server {
 struct BodyFields {
   std::map<std::string, std::string, std::less<>> strings;
   bool has_positions = false;
+  uint64_t positions = 0;  ///< elements of the positions array (counted, not checked)
 };
 
 /// One element of "positions": `pos` is valid when `reason` is empty; otherwise `reason`
@@ -31,6 +32,9 @@ struct PositionItem {
 
 /// Pass 1: the scalar members. `allowed` lists the keys the route knows; an unknown key,
 /// a member of the wrong type, malformed JSON or non-UTF-8 is ApiError(400) saying which.
+/// Throws the 413 of a request with more than `max_positions` positions.
+[[noreturn]] void too_many_positions(uint64_t max_positions);
+
 [[nodiscard]] BodyFields read_body_fields(const std::string& body,
                                           std::initializer_list<std::string_view> allowed);
 
