@@ -8,11 +8,17 @@ SANITIZE   ?= address,undefined
 OFQ        := $(BUILD)/ofq
 PY         := /usr/bin/python3
 
-.PHONY: all build-all deps test unit unit-sanitize cli-tests integration demo bench clean format
+PREFIX     ?= /usr/local
+
+.PHONY: all install build-all deps test unit unit-sanitize cli-tests integration demo bench clean format
 
 all: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DOFQ_BUILD_TESTS=ON >/dev/null
 	cmake --build $(BUILD) -j$(JOBS) --target ofq
+
+# build/ofq into $(PREFIX)/bin and the docs into $(PREFIX)/share/doc/ofq (docs/operations.md).
+install: all
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The unit-test binaries as well as ofq.
 build-all: all
