@@ -402,6 +402,12 @@ Response Gateway::handle(Request& req, std::string_view remote) {
 
   if (auto limited = over_rate(client)) return early(std::move(*limited));
 
+  // A compressed request body would be parsed as its compressed bytes: refused, with why.
+  if (auto ce = req.header("content-encoding"); !ce.empty() && !iequals(trim(ce), "identity"))
+    return early(error_response(400, "bad_request",
+                                "Content-Encoding '" + std::string(ce.substr(0, 40)) +
+                                    "' request bodies are not supported: send the body uncompressed"));
+
   Response res = dispatch_(req);
   cors(req, res);
   // refget answers keep identity content-coding: the spec allows only transfer-coding

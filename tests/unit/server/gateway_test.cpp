@@ -200,6 +200,16 @@ TEST(Gateway, WrongTokensAreRateLimitedByAddress) {
   EXPECT_EQ(s.get("/small", {{"authorization", "Bearer secret-1"}}).status, 200u);
 }
 
+TEST(Gateway, CompressedRequestBodiesRefused) {
+  Front s(GatewayOptions{});
+  auto r = s.get("/small", {{"content-encoding", "gzip"}});
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.body,
+            "{\"error\":\"bad_request\",\"message\":\"Content-Encoding 'gzip' request bodies are not supported: send "
+            "the body uncompressed\"}\n");
+  EXPECT_EQ(s.get("/small", {{"content-encoding", "identity"}}).status, 200u);
+}
+
 TEST(Gateway, RateLimitPerClient) {
   GatewayOptions o;
   o.rate = 2;
