@@ -153,6 +153,22 @@ def test_original_large_query_becomes_a_job(start_server, positions, extract):
     assert g.content == extract([[p[0], p[1], p[2], p[3]] for p in pos])
 
 
+def raw_http(port, data):
+    """Sends bytes over a fresh connection and reads until the server closes it."""
+    c = socket.create_connection(("127.0.0.1", port))
+    c.settimeout(5)
+    if data:
+        c.sendall(data)
+    out = b""
+    while True:
+        chunk = c.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    c.close()
+    return out
+
+
 # ---- limits ----
 
 def test_limits_printed_at_startup(start_server):
@@ -208,14 +224,7 @@ def test_max_connections(start_server):
         c = socket.create_connection(("127.0.0.1", s.port))
         held.append(c)
     time.sleep(0.2)
-    c = socket.create_connection(("127.0.0.1", s.port))
-    c.settimeout(5)
-    data = b""
-    while True:
-        chunk = c.recv(65536)
-        if not chunk:
-            break
-        data += chunk
+    data = raw_http(s.port, b"")
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413 "), data
     assert json.loads(body) == {"error": "too_large",
@@ -299,26 +308,13 @@ def test_tokens_reloaded_on_sighup(start_server, tmp_path):
 def test_transport_answers_are_logged_and_counted(start_server):
     s = start_server("--max-body", "1000", "--max-connections", "2")
 
-    def raw(data):
-        c = socket.create_connection(("127.0.0.1", s.port))
-        c.settimeout(5)
-        c.sendall(data)
-        out = b""
-        while True:
-            chunk = c.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-        c.close()
-        return out
-
     n0 = len(s.access_lines())
-    assert raw(b"NOT HTTP AT ALL\r\n\r\n").startswith(b"HTTP/1.1 400 ")
-    assert raw(b"POST /v1/samples/VIBRIO/sequences HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"
+    assert raw_http(s.port, b"NOT HTTP AT ALL\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    assert raw_http(s.port, b"POST /v1/samples/VIBRIO/sequences HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"
                ).startswith(b"HTTP/1.1 413 ")
     held = socket.create_connection(("127.0.0.1", s.port)), socket.create_connection(("127.0.0.1", s.port))
     time.sleep(0.2)
-    assert raw(b"").startswith(b"HTTP/1.1 413 ")
+    assert raw_http(s.port, b"").startswith(b"HTTP/1.1 413 ")
     for h in held:
         h.close()
     time.sleep(0.3)
@@ -342,32 +338,19 @@ def test_transport_answers_are_logged_and_counted(start_server):
 def test_framing_that_cannot_be_trusted_is_refused(start_server):
     s = start_server()
 
-    def raw(data):
-        c = socket.create_connection(("127.0.0.1", s.port))
-        c.settimeout(5)
-        c.sendall(data)
-        out = b""
-        while True:
-            chunk = c.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-        c.close()
-        return out
-
     n0 = len(s.access_lines())
     smuggled = b"GET /v1/samples/VIBRIO HTTP/1.1\r\nHost: x\r\n\r\n"
-    out = raw(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n" + smuggled)
+    out = raw_http(s.port, b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n" + smuggled)
     # One answer, and the connection closed: the second request is never read.
     assert out.count(b"HTTP/1.1 ") == 1, out
     head, _, body = out.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 ")
     assert json.loads(body) == {"error": "bad_request", "message": "Transfer-Encoding 'gzip' is not supported: "
                                 "send the body with a Content-Length, or chunked"}
-    out = raw(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+    out = raw_http(s.port, b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
               b"0\r\n\r\n")
     assert out.startswith(b"HTTP/1.1 400 "), out
-    out = raw(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")
+    out = raw_http(s.port, b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")
     head, _, body = out.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 "), out
     assert json.loads(body)["message"].startswith("malformed HTTP request body: ")
