@@ -462,6 +462,9 @@ Response Gateway::handle(Request& req, std::string_view remote) {
         LimitSink limited(counted, opt_.max_answer_bytes);
         inner(limited);
       }
+    } catch (const ClientGone&) {
+      finish(*logged, remote, route, client, status, counted.bytes, "client_gone", t0, true);
+      throw;
     } catch (const ApiError& e) {
       bool sent = counted.bytes > 0;
       finish(*logged, remote, route, client, sent ? status : e.status(), counted.bytes, e.code(), t0, sent);

@@ -357,6 +357,12 @@ def test_framing_that_cannot_be_trusted_is_refused(start_server):
     assert head.startswith(b"HTTP/1.1 400 ")
     assert json.loads(body) == {"error": "bad_request", "message": "Transfer-Encoding 'gzip' is not supported: "
                                 "send the body with a Content-Length, or chunked"}
+    # Lists ending in chunked, an empty value, two lines: refused the same way, never framed.
+    for te in [b"gzip, chunked", b"identity, chunked", b"", b"gzip\r\nTransfer-Encoding: chunked",
+               b"chunked\r\nTransfer-Encoding: chunked"]:
+        out = raw_http(s.port, b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te +
+                       b"\r\n\r\n0\r\n\r\n" + smuggled)
+        assert out.count(b"HTTP/1.1 ") == 1 and out.startswith(b"HTTP/1.1 400 "), (te, out)
     out = raw_http(s.port, b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
               b"0\r\n\r\n")
     assert out.startswith(b"HTTP/1.1 400 "), out
@@ -366,7 +372,7 @@ def test_framing_that_cannot_be_trusted_is_refused(start_server):
     assert json.loads(body)["message"].startswith("malformed HTTP request body: ")
     time.sleep(0.2)
     lines = s.access_lines()[n0:]
-    assert [(l["method"], l["status"], l["error"]) for l in lines] == [("POST", 400, "bad_request")] * 3, lines
+    assert [(l["method"], l["status"], l["error"]) for l in lines] == [("POST", 400, "bad_request")] * 8, lines
 
 
 def test_rate_limit(start_server):

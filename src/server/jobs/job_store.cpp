@@ -144,28 +144,38 @@ void write_file_atomically(const std::string& path, std::string_view bytes, bool
 
 JobStore::JobStore(std::string db_path) : path_(std::move(db_path)), files_(path_ + ".files") {
   // One server per store: two would both re-queue and run the same jobs after a "restart",
-  // and the second to finish would find the first's result renamed away. The lock is
-  // released by the kernel when the process dies, kill -9 included.
-  const std::string lock_path = path_ + ".lock";
-  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) throw std::runtime_error("cannot open " + lock_path + ": " + std::strerror(errno));
+  // and the second to finish would find the first's result renamed away. The lock is an
+  // flock on the database file itself, so another name for it (a symlink, a hard link) is
+  // the same store; flock locks are apart from SQLite's POSIX locks on Linux. This fd stays
+  // open until after sqlite3_close: closing any fd of the file drops SQLite's locks. The
+  // kernel releases the flock when the process dies, kill -9 included. `PATH.lock` only
+  // holds the owner's pid, for the message.
+  lock_fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) throw std::runtime_error("cannot open the job store " + path_ + ": " + std::strerror(errno));
+  const std::string pid_path = path_ + ".lock";
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     const int e = errno;
-    char pid[32] = {};
-    ssize_t n = ::pread(lock_fd_, pid, sizeof pid - 1, 0);
     ::close(lock_fd_);
     lock_fd_ = -1;
-    std::string who = n > 0 ? std::string(pid, size_t(n)) : std::string();
+    std::string who;
+    if (int pf = ::open(pid_path.c_str(), O_RDONLY | O_CLOEXEC); pf >= 0) {
+      char pid[32] = {};
+      if (ssize_t n = ::read(pf, pid, sizeof pid - 1); n > 0) who.assign(pid, size_t(n));
+      ::close(pf);
+    }
     while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
     if (e == EWOULDBLOCK)
       throw std::runtime_error("the job store " + path_ + " is in use by another ofq serve" +
                                (who.empty() ? std::string() : " (pid " + who + ")") +
                                "; each server needs its own --jobs-db");
-    throw std::runtime_error("cannot lock " + lock_path + ": " + std::strerror(e));
+    throw std::runtime_error("cannot lock the job store " + path_ + ": " + std::strerror(e));
   }
-  const std::string me = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(lock_fd_, 0) != 0 || ::pwrite(lock_fd_, me.data(), me.size(), 0) != ssize_t(me.size())) {
-    // The pid is only for the message above: a store without it still works.
+  if (int pf = ::open(pid_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); pf >= 0) {
+    const std::string me = std::to_string(::getpid()) + "\n";
+    if (::write(pf, me.data(), me.size()) < 0) {
+      // Only for the message above: a store without it still works.
+    }
+    ::close(pf);
   }
   try {
     if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,

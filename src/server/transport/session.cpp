@@ -45,7 +45,7 @@ public:
     {
       std::unique_lock lock(pipe_->m);
       pipe_->cv.wait(lock, [&] { return pipe_->cancelled || pipe_->queued < pipe_->limit; });
-      if (pipe_->cancelled) throw Error(Errc::io_error, "the client closed the connection");
+      if (pipe_->cancelled) throw ClientGone();
       pipe_->queue.emplace_back(bytes);
       pipe_->queued += bytes.size();
     }
@@ -139,11 +139,17 @@ private:
     }
     // Only chunked framing is understood: with any other transfer coding the body's end is
     // unknown, and reading it as bytes would take the next request for part of this one.
-    if (auto te = req[http::field::transfer_encoding]; !te.empty()) {
-      if (!parser_->chunked())
+    // One header line saying exactly "chunked", or none: a list ("gzip, chunked"), an empty
+    // value or a second line would be framed one way here and another way by a proxy.
+    if (size_t lines = req.count(http::field::transfer_encoding); lines > 0) {
+      const auto raw_te = req[http::field::transfer_encoding];
+      std::string_view te(raw_te.data(), raw_te.size());
+      while (!te.empty() && (te.front() == ' ' || te.front() == '\t')) te.remove_prefix(1);
+      while (!te.empty() && (te.back() == ' ' || te.back() == '\t')) te.remove_suffix(1);
+      if (lines > 1 || !beast::iequals(beast::string_view(te.data(), te.size()), "chunked") || !parser_->chunked())
         return refuse(400, "bad_request",
-                      "Transfer-Encoding '" + std::string(te.substr(0, 40)) +
-                          "' is not supported: send the body with a Content-Length, or chunked");
+                      "Transfer-Encoding '" + std::string(te.substr(0, 40)) + (lines > 1 ? "' (and more lines)" : "'") +
+                          " is not supported: send the body with a Content-Length, or chunked");
       if (req.count(http::field::content_length))
         return refuse(400, "bad_request", "a request may not carry both Transfer-Encoding and Content-Length");
     }
@@ -282,6 +288,8 @@ private:
       std::optional<Response> err;
       try {
         fn(sink);
+      } catch (const ClientGone&) {
+        err = error_response(500, "internal", "the connection is gone");  // never sent: closed
       } catch (const ApiError& e) {
         err = error_response(e);
       } catch (const Error& e) {

@@ -82,6 +82,16 @@ TEST(JobStore, OneServerAStore) {
                                            std::to_string(::getpid()) + "); each server needs its own --jobs-db");
     }
   }
+  {
+    // Other names of the same file are the same store.
+    JobStore first(db);
+    fs::create_symlink(db, d.path / "link.db");
+    fs::create_hard_link(db, d.path / "hard.db");
+    EXPECT_THROW(JobStore{(d.path / "link.db").string()}, std::runtime_error);
+    EXPECT_THROW(JobStore{(d.path / "hard.db").string()}, std::runtime_error);
+    fs::remove(db + ".lock");  // the pid note, not the lock
+    EXPECT_THROW(JobStore{db}, std::runtime_error);
+  }
   JobStore again(db);  // the lock went with the first store
   // A file that is not a database is refused, and leaves no result folder behind.
   const std::string junk = (d.path / "junk.db").string();

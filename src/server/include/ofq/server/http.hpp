@@ -52,6 +52,13 @@ struct Response {
   [[nodiscard]] bool streaming() const noexcept { return static_cast<bool>(stream); }
 };
 
+/// Thrown into a streamed answer's producer when its connection is gone (the client closed
+/// it, a write timed out, the shutdown grace ran out): nobody is left to answer, and the
+/// access log says `client_gone`, not a server fault.
+struct ClientGone : std::runtime_error {
+  ClientGone() : std::runtime_error("the client's connection is gone") {}
+};
+
 /// Thrown by handlers for every answer that is an error: the router turns it into the
 /// JSON error body of API.md. `code` is one of API.md's codes ("bad_request" ...).
 class ApiError : public std::runtime_error {
