@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -116,6 +117,18 @@ std::string at_least_one(std::string& text) {
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size() || v == 0)
     return "must be a whole number of 1 or more, found '" + text + "'";
+  return "";
+}
+
+std::string number_at_least_impl(std::string& text, double min) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, std::chars_format::fixed);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size() || !std::isfinite(v) || v < min ||
+      v > 1e9) {
+    char lo[32];
+    std::snprintf(lo, sizeof lo, "%g", min);
+    return std::string("must be a number of ") + lo + " or more, found '" + text + "'";
+  }
   return "";
 }
 

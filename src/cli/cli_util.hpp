@@ -26,6 +26,13 @@ void refuse_overwriting_input(const std::string& output, const std::string& inpu
 /// would make the server refuse everything or time out at once.
 std::string at_least_one(std::string& text);
 
+/// For check(): a finite decimal number of at least Min (a grace period, a burst size).
+std::string number_at_least_impl(std::string& text, double min);
+template <int Min>
+std::string number_at_least(std::string& text) {
+  return number_at_least_impl(text, Min);
+}
+
 /// Where an answer goes: stdout, or a file written to FILE.tmp.PID and renamed on commit().
 class Output {
 public:

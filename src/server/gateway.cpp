@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <charconv>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -159,13 +160,10 @@ double parse_rate(std::string_view text) {
   std::string num = t.substr(0, slash);
   std::string unit = slash == std::string::npos ? "s" : t.substr(slash + 1);
   double v = 0;
-  try {
-    size_t used = 0;
-    v = std::stod(num, &used);
-    if (used != num.size()) throw std::invalid_argument("x");
-  } catch (const std::exception&) {
+  // Decimal only (std::stod also took "0x10" as 16); a bare N means N/s.
+  auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), v, std::chars_format::general);
+  if (num.empty() || ec != std::errc() || end != num.data() + num.size())
     throw std::invalid_argument("--rate '" + t + "' must be N/s or N/min, e.g. 20/s");
-  }
   double per = unit == "s" || unit == "sec" ? 1 : unit == "m" || unit == "min" ? 60 : unit == "h" ? 3600 : 0;
   if (per == 0 || !(v > 0) || !std::isfinite(v))
     throw std::invalid_argument("--rate '" + t + "' must be N/s or N/min with N > 0, e.g. 20/s");
@@ -340,7 +338,10 @@ Response Gateway::handle(Request& req, std::string_view remote) {
     // The last address is the one our proxy saw; anything before it was sent by the client
     // and could be forged to dodge the rate limit (docs/operations.md's nginx block sets the
     // header to $remote_addr, so there is only one).
-    std::string_view xff = req.header("x-forwarded-for");
+    // Several header lines are one list (RFC 9110): the last line holds the last address.
+    std::string_view xff;
+    for (const auto& [k, v] : req.headers)
+      if (k == "x-forwarded-for") xff = v;
     if (!xff.empty()) {
       const size_t comma = xff.rfind(',');
       std::string_view last = trim(comma == std::string_view::npos ? xff : xff.substr(comma + 1));

@@ -222,7 +222,7 @@ int run_server(const ServerOptions& opt) {
                "ofq serve: limits: body %llu bytes, %llu positions a request, page size %llu, "
                "results kept %llds\n"
                "ofq serve: timeouts: header %llds, idle %llds, body %llds, write %llds; "
-               "shutdown grace %llds\n",
+               "shutdown grace %gs\n",
                cat.samples().size(), opt.catalog_dir.c_str(),
                cat.discovered() ? "discovered" : "catalog.tsv",
                opt.listen.substr(0, opt.listen.rfind(':')).c_str(), unsigned(server->port()),
@@ -234,7 +234,7 @@ int run_server(const ServerOptions& opt) {
                static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(opt.idle_timeout).count()),
                static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(opt.body_timeout).count()),
                static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(opt.write_timeout).count()),
-               static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(opt.shutdown_grace).count()));
+               std::chrono::duration<double>(opt.shutdown_grace).count());
   if (opt.log) std::fputs(server->operations().describe().c_str(), stderr);
   int sig = 0;
   while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {

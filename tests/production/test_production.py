@@ -57,6 +57,21 @@ def test_kill9_restart_finishes_every_job(start_server, tmp_path, positions, ext
         assert r.content == extract(b)
 
 
+def test_bad_options_refused(catalog, index_dir):
+    cases = [(["--max-connections", "0"], "--max-connections: must be a whole number of 1 or more, found '0'"),
+             (["--max-answer-bytes", "0"], "--max-answer-bytes: must be a whole number of 1 or more, found '0'"),
+             (["--job-threads", "x"], "--job-threads: must be a whole number of 1 or more, found 'x'"),
+             (["--idle-timeout", "0"], "--idle-timeout: must be a whole number of 1 or more, found '0'"),
+             (["--shutdown-grace", "nan"], "--shutdown-grace: must be a number of 0 or more, found 'nan'"),
+             (["--rate-burst", "0.5"], "--rate-burst: must be a number of 1 or more, found '0.5'"),
+             (["--rate", "0x10/s"], "--rate: --rate '0x10/s' must be N/s or N/min, e.g. 20/s")]
+    for args, message in cases:
+        p = subprocess.run([OFQ, "serve", str(catalog), "--listen", "127.0.0.1:0", "--index-dir", str(index_dir)] + args,
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 1, (args, p.stderr)
+        assert p.stderr.splitlines()[0] == message, (args, p.stderr)
+
+
 def test_a_job_store_serves_one_server(start_server, catalog, index_dir, tmp_path):
     db = tmp_path / "jobs.db"
     first = start_server("--jobs-db", db)

@@ -24,9 +24,9 @@ RunFn register_serve(CLI::App& app) {
       ->required();
   cmd->add_option("--listen", o.listen, "HOST:PORT to listen on; port 0 picks one [127.0.0.1:8080]");
   cmd->add_option("--index-dir", o.index_dir, "Folder for indexes [env OFQ_INDEX_DIR, else beside the files]");
-  cmd->add_option("--threads", o.io_threads, "I/O threads [all cores]");
-  cmd->add_option("--stream-threads", o.stream_threads, "Streamed answers produced at once [4]");
-  cmd->add_option("--index-threads", o.index_threads, "Samples indexed at once at startup [1]");
+  cmd->add_option("--threads", o.io_threads, "I/O threads [all cores]")->check(CLI::Validator(at_least_one, "N>=1"));
+  cmd->add_option("--stream-threads", o.stream_threads, "Streamed answers produced at once [4]")->check(CLI::Validator(at_least_one, "N>=1"));
+  cmd->add_option("--index-threads", o.index_threads, "Samples indexed at once at startup [1]")->check(CLI::Validator(at_least_one, "N>=1"));
   cmd->add_option("--max-body", o.limits.max_body_bytes, "Largest request body in bytes [536870912]")->check(CLI::Validator(at_least_one, "N>=1"));
   cmd->add_option("--max-positions", o.limits.max_positions, "Most positions in one request [5000000]")->check(CLI::Validator(at_least_one, "N>=1"));
   cmd->add_option("--max-page-size", o.limits.max_page_size, "Largest page_size of lists [100000]")->check(CLI::Validator(at_least_one, "N>=1"));

@@ -183,6 +183,9 @@ TEST(Gateway, ProxiedClientIsTheLastForwardedAddress) {
   EXPECT_EQ(s.get("/small", {{"x-forwarded-for", "10.0.0.1, 192.0.2.7"}}).status, 200u);
   EXPECT_EQ(s.get("/small", {{"x-forwarded-for", "10.0.0.2, 192.0.2.7"}}).status, 429u);
   EXPECT_EQ(s.get("/small", {{"x-forwarded-for", "192.0.2.8"}}).status, 200u);
+  // A proxy that appends a line of its own: the last line's last address counts.
+  EXPECT_EQ(s.get("/small", {{"x-forwarded-for", "10.0.0.3, 10.0.0.4"}, {"x-forwarded-for", "192.0.2.7"}}).status,
+            429u);
 }
 
 TEST(Gateway, WrongTokensAreRateLimitedByAddress) {
