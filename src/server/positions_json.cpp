@@ -120,11 +120,19 @@ void read_array_position(od::array arr, PositionItem& item) {
 
 void read_object_position(od::object obj, PositionItem& item) {
   bool has_id = false, has_start = false, has_end = false;
+  unsigned seen = 0;  // one bit a known key: a key given twice is a row error, not "last wins"
   for (auto field : obj) {
     std::string_view key;
     if (auto e = field.unescaped_key().get(key)) bad_json(e, "in positions");
     od::value v;
     if (auto e = field.value().get(v)) bad_json(e, "in positions");
+    if (!item.reason.empty()) continue;
+    static constexpr std::string_view k_keys[] = {"id", "digest", "start", "end", "type", "name"};
+    for (unsigned k = 0; k < std::size(k_keys); ++k) {
+      if (key != k_keys[k]) continue;
+      if (seen & (1u << k)) item.reason = "key " + shown(key) + " is given twice";
+      seen |= 1u << k;
+    }
     if (!item.reason.empty()) continue;
     if (key == "id") {
       has_id = true;
@@ -223,11 +231,20 @@ void read_positions(const std::string& body, uint64_t max_positions,
   if (auto e = ctx.parser().iterate(padded.view).get(doc)) bad_json(e, "");
   od::object obj;
   if (auto e = doc.get_object().get(obj)) bad_json(e, "");
+  // The member is found by its unescaped name, as read_body_fields() reads it
+  // ("po\u0073itions" is "positions"): find_field_unordered() compares raw keys.
   od::value positions;
-  auto found = obj.find_field_unordered("positions");
-  if (found.error() == simdjson::NO_SUCH_FIELD)
+  bool found = false;
+  for (auto field : obj) {
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) bad_json(e, "");
+    if (key != "positions") continue;
+    if (auto e = field.value().get(positions)) bad_json(e, "");
+    found = true;
+    break;
+  }
+  if (!found)
     throw ApiError(400, "bad_request", "the body has no positions: {\"positions\": [[id, start, end], ...]}");
-  if (auto e = std::move(found).get(positions)) bad_json(e, "");
   od::array arr;
   if (positions.get_array().get(arr))
     throw ApiError(400, "bad_request", "positions must be an array of [id, start, end(, type)]");

@@ -105,5 +105,17 @@ TEST(PositionsJson, BodyMessages) {
   EXPECT_EQ(message("{\"positions\": []}  \n"), "accepted");
 }
 
+TEST(PositionsJson, EscapedNamesAndRepeatedKeys) {
+  // An escaped member name is the same name to both readers of the body.
+  auto got = items(R"({"po\u0073itions": [["a", 1, 2]]})");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].pos.id, "a");
+  EXPECT_EQ(read_body_fields(R"({"po\u0073itions": [["a", 1, 2]]})", {}).positions, 1u);
+  auto twice = items(R"({"positions": [{"id": "a", "id": "b", "start": 0, "end": 5}, {"id": "c", "start": 0, "start": 3, "end": 5}]})");
+  ASSERT_EQ(twice.size(), 2u);
+  EXPECT_EQ(twice[0].reason, "key 'id' is given twice");
+  EXPECT_EQ(twice[1].reason, "key 'start' is given twice");
+}
+
 }  // namespace
 }  // namespace ofq::server
