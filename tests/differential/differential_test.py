@@ -176,6 +176,8 @@ def check_file(ck, ofq, samtools, fname, entry, rng, nregions, work, compressed)
         ["-n", "50", "-r", regfile],
         ["-n", "7", "-i"] + few,
         ["-n", "100000"] + few,
+        ["-n", "0"] + few,                    # samtools warns and wraps at 60
+        ["-n", "-4", "-i"] + few,
         ["--mark-strand", "sign", "-i"] + few,
         ["--mark-strand", "sign"] + few,
         ["--mark-strand", "no", "-i"] + few,

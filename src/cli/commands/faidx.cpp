@@ -1,6 +1,7 @@
 // ofq faidx: the common uses of `samtools faidx`, with the same bytes out, so that scripts
 // can switch by changing the command name. Regions are samtools' (1-based inclusive).
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 
@@ -17,7 +18,7 @@ RunFn register_faidx(CLI::App& app) {
     std::string file, region_file, output, mark = "rc", index_dir;
     std::vector<std::string> regions;
     bool reverse = false, keep_going = false;
-    unsigned width = 60;
+    std::string width = "60";  // text: samtools takes any number and falls back to 60
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("faidx", "samtools faidx drop-in: index, or print regions as FASTA");
@@ -25,7 +26,7 @@ RunFn register_faidx(CLI::App& app) {
   cmd->add_option("regions", a->regions, "Regions name[:from[-to]], 1-based inclusive");
   cmd->add_option("-r,--region-file", a->region_file, "File of regions, one per line");
   cmd->add_option("-o,--output", a->output, "Write FASTA to this file");
-  cmd->add_option("-n,--length", a->width, "Length of FASTA sequence lines [60]");
+  cmd->add_option("-n,--length", a->width, "Length of FASTA sequence lines [60]")->allow_extra_args(false);
   cmd->add_flag("-i,--reverse-complement", a->reverse, "Reverse complement sequences");
   cmd->add_option("--mark-strand", a->mark, "With -i: rc (/rc), no, sign ((+)/(-)), custom,<pos>,<neg> [rc]");
   cmd->add_flag("-c,--continue", a->keep_going, "Continue after a missing region");
@@ -44,6 +45,16 @@ RunFn register_faidx(CLI::App& app) {
         neg_mark = rest.substr(comma + 1);
       } else if (a->mark != "rc")
         throw Error(Errc::bad_usage, "--mark-strand '" + a->mark + "': expected rc, no, sign or custom,<pos>,<neg>");
+      // Like samtools: a line length that is not a positive number warns and uses 60.
+      size_t width = 60;
+      {
+        long long v = 0;
+        auto [p, ec] = std::from_chars(a->width.data(), a->width.data() + a->width.size(), v);
+        if (ec == std::errc() && p == a->width.data() + a->width.size() && v > 0)
+          width = size_t(v);
+        else
+          std::fprintf(stderr, "[faidx] bad line length '%s', using default:60\n", a->width.c_str());
+      }
       refuse_overwriting_input(a->output, a->file);
       IndexOptions iopt;
       iopt.index_dir = a->index_dir;
@@ -89,7 +100,7 @@ RunFn register_faidx(CLI::App& app) {
           sample->fetch(*id, p.start, p.end, type, seq);
         }
         if (seq.empty()) std::fprintf(stderr, "[faidx] Zero length sequence: %s\n", r.c_str());
-        const size_t w = a->width ? a->width : seq.size() + 1;
+        const size_t w = width;
         for (size_t i = 0; i < seq.size(); i += w) {
           buf.append(seq, i, w);
           buf += '\n';
