@@ -35,6 +35,15 @@ struct Pipe {
   bool done = false, failed = false, cancelled = false;
   std::optional<Response> error;  ///< the error answer, when failed
   std::function<void()> notify;   ///< wakes the session (posts to its strand)
+
+  /// The producer's next write throws ClientGone; one blocked on a full pipe wakes for it.
+  void cancel() {
+    {
+      std::lock_guard lock(m);
+      cancelled = true;
+    }
+    cv.notify_all();
+  }
 };
 
 class PipeSink final : public OutputSink {
@@ -88,12 +97,7 @@ public:
   /// Only once no I/O thread runs (the strand is idle for good): the producer, if any, is
   /// told to stop; it holds its own reference to the pipe.
   void cancel_stream_after_stop() {
-    if (!pipe_) return;
-    {
-      std::lock_guard lock(pipe_->m);
-      pipe_->cancelled = true;
-    }
-    pipe_->cv.notify_all();
+    if (pipe_) pipe_->cancel();
   }
 
 private:
@@ -122,9 +126,7 @@ private:
           ec == net::error::operation_aborted || ec == net::error::connection_reset)
         return close();
       if (ec == http::error::body_limit)  // Content-Length over the limit, found with the header
-        return refuse(413, "too_large",
-                      "request body is over the limit of " + std::to_string(opt().limits.max_body_bytes) +
-                          " bytes (--max-body)");
+        return refuse_body_over_limit();
       return refuse(400, "bad_request", "malformed HTTP request: " + ec.message());
     }
     auto& req = parser_->get();
@@ -179,10 +181,7 @@ private:
   }
 
   void on_read(beast::error_code ec, size_t) {
-    if (ec == http::error::body_limit)
-      return refuse(413, "too_large",
-                    "request body is over the limit of " + std::to_string(opt().limits.max_body_bytes) +
-                        " bytes (--max-body)");
+    if (ec == http::error::body_limit) return refuse_body_over_limit();
     if (ec == beast::error::timeout || ec == net::error::operation_aborted || ec == net::error::connection_reset ||
         ec == http::error::end_of_stream || ec == net::error::eof || ec == http::error::partial_message)
       return close();  // timed out or gone while sending the body: no one to answer
@@ -227,6 +226,11 @@ private:
       ctx_.on_transport_answer(method, target, remote_, status, r.body.size(), code);
     }
     send(std::move(r));
+  }
+
+  void refuse_body_over_limit() {
+    refuse(413, "too_large",
+           "request body is over the limit of " + std::to_string(opt().limits.max_body_bytes) + " bytes (--max-body)");
   }
 
   void respond(Response res) {
@@ -409,27 +413,14 @@ private:
     }
   }
 
-  void abort_stream() {
-    if (pipe_) {
-      {
-        std::lock_guard lock(pipe_->m);
-        pipe_->cancelled = true;
-      }
-      pipe_->cv.notify_all();
-      pipe_.reset();
-    }
-    close();
-  }
+  // A write of the stream failed: close() cancels the producer and drops the connection.
+  void abort_stream() { close(); }
 
   void close() {
     if (closed_) return;
     closed_ = true;
     if (pipe_) {
-      {
-        std::lock_guard lock(pipe_->m);
-        pipe_->cancelled = true;
-      }
-      pipe_->cv.notify_all();
+      pipe_->cancel();
       pipe_.reset();
     }
     beast::error_code ec;
