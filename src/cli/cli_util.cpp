@@ -112,24 +112,32 @@ void Output::commit() {
   }
 }
 
-std::string at_least_one(std::string& text) {
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v == 0)
-    return "must be a whole number of 1 or more, found '" + text + "'";
-  return "";
+const CLI::Validator& at_least_one() {
+  static const CLI::Validator v(
+      [](std::string& text) -> std::string {
+        uint64_t n = 0;
+        auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (ec != std::errc() || p != text.data() + text.size() || n == 0)
+          return "must be a whole number of 1 or more, found '" + text + "'";
+        return "";
+      },
+      "N>=1");
+  return v;
 }
 
-std::string number_at_least_impl(std::string& text, double min) {
-  double v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, std::chars_format::fixed);
-  if (text.empty() || ec != std::errc() || p != text.data() + text.size() || !std::isfinite(v) || v < min ||
-      v > 1e9) {
-    char lo[32];
-    std::snprintf(lo, sizeof lo, "%g", min);
-    return std::string("must be a number of ") + lo + " or more, found '" + text + "'";
-  }
-  return "";
+CLI::Validator number_at_least(double min) {
+  char lo[32];
+  std::snprintf(lo, sizeof lo, "%g", min);
+  return CLI::Validator(
+      [min, shown = std::string(lo)](std::string& text) -> std::string {
+        double v = 0;
+        auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, std::chars_format::fixed);
+        if (text.empty() || ec != std::errc() || p != text.data() + text.size() || !std::isfinite(v) || v < min ||
+            v > 1e9)
+          return "must be a number of " + shown + " or more, found '" + text + "'";
+        return "";
+      },
+      "N>=" + std::string(lo));
 }
 
 }  // namespace ofq::cli

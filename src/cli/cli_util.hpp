@@ -2,6 +2,7 @@
 // code, the progress bar, and output files that appear whole or not at all.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,14 +25,10 @@ void refuse_overwriting_input(const std::string& output, const std::string& inpu
 
 /// For CLI11's check(): a whole number of 1 or more (limits, timeouts, thread counts). A 0
 /// would make the server refuse everything or time out at once.
-std::string at_least_one(std::string& text);
+const CLI::Validator& at_least_one();
 
-/// For check(): a finite decimal number of at least Min (a grace period, a burst size).
-std::string number_at_least_impl(std::string& text, double min);
-template <int Min>
-std::string number_at_least(std::string& text) {
-  return number_at_least_impl(text, Min);
-}
+/// For check(): a finite decimal number of at least `min` (a grace period, a burst size).
+CLI::Validator number_at_least(double min);
 
 /// Where an answer goes: stdout, or a file written to FILE.tmp.PID and renamed on commit().
 class Output {

@@ -26,7 +26,7 @@ RunFn register_faidx(CLI::App& app) {
   cmd->add_option("regions", a->regions, "Regions name[:from[-to]], 1-based inclusive");
   cmd->add_option("-r,--region-file", a->region_file, "File of regions, one per line");
   cmd->add_option("-o,--output", a->output, "Write FASTA to this file");
-  cmd->add_option("-n,--length", a->width, "Length of FASTA sequence lines [60]")->allow_extra_args(false);
+  cmd->add_option("-n,--length", a->width, "Length of FASTA sequence lines [60]");
   cmd->add_flag("-i,--reverse-complement", a->reverse, "Reverse complement sequences");
   cmd->add_option("--mark-strand", a->mark, "With -i: rc (/rc), no, sign ((+)/(-)), custom,<pos>,<neg> [rc]");
   cmd->add_flag("-c,--continue", a->keep_going, "Continue after a missing region");

@@ -24,17 +24,17 @@ RunFn register_serve(CLI::App& app) {
       ->required();
   cmd->add_option("--listen", o.listen, "HOST:PORT to listen on; port 0 picks one [127.0.0.1:8080]");
   cmd->add_option("--index-dir", o.index_dir, "Folder for indexes [env OFQ_INDEX_DIR, else beside the files]");
-  cmd->add_option("--threads", o.io_threads, "I/O threads [all cores]")->check(CLI::Validator(at_least_one, "N>=1"));
-  cmd->add_option("--stream-threads", o.stream_threads, "Streamed answers produced at once [4]")->check(CLI::Validator(at_least_one, "N>=1"));
-  cmd->add_option("--index-threads", o.index_threads, "Samples indexed at once at startup [1]")->check(CLI::Validator(at_least_one, "N>=1"));
-  cmd->add_option("--max-body", o.limits.max_body_bytes, "Largest request body in bytes [536870912]")->check(CLI::Validator(at_least_one, "N>=1"));
-  cmd->add_option("--max-positions", o.limits.max_positions, "Most positions in one request [5000000]")->check(CLI::Validator(at_least_one, "N>=1"));
-  cmd->add_option("--max-page-size", o.limits.max_page_size, "Largest page_size of lists [100000]")->check(CLI::Validator(at_least_one, "N>=1"));
-  cmd->add_option("--result-ttl", a->ttl_s, "Seconds a job result (/v1/jobs and the original routes) is kept [86400]")->check(CLI::Validator(at_least_one, "N>=1"));
-  cmd->add_option("--header-timeout", a->header_s, "Seconds to receive a request's headers [10]")->check(CLI::Validator(at_least_one, "N>=1"));
-  cmd->add_option("--idle-timeout", a->idle_s, "Seconds a keep-alive connection may wait idle [60]")->check(CLI::Validator(at_least_one, "N>=1"));
-  cmd->add_option("--body-timeout", a->body_s, "Seconds to receive a request body [120]")->check(CLI::Validator(at_least_one, "N>=1"));
-  cmd->add_option("--write-timeout", a->write_s, "Seconds a write may make no progress [60]")->check(CLI::Validator(at_least_one, "N>=1"));
+  cmd->add_option("--threads", o.io_threads, "I/O threads [all cores]")->check(at_least_one());
+  cmd->add_option("--stream-threads", o.stream_threads, "Streamed answers produced at once [4]")->check(at_least_one());
+  cmd->add_option("--index-threads", o.index_threads, "Samples indexed at once at startup [1]")->check(at_least_one());
+  cmd->add_option("--max-body", o.limits.max_body_bytes, "Largest request body in bytes [536870912]")->check(at_least_one());
+  cmd->add_option("--max-positions", o.limits.max_positions, "Most positions in one request [5000000]")->check(at_least_one());
+  cmd->add_option("--max-page-size", o.limits.max_page_size, "Largest page_size of lists [100000]")->check(at_least_one());
+  cmd->add_option("--result-ttl", a->ttl_s, "Seconds a job result (/v1/jobs and the original routes) is kept [86400]")->check(at_least_one());
+  cmd->add_option("--header-timeout", a->header_s, "Seconds to receive a request's headers [10]")->check(at_least_one());
+  cmd->add_option("--idle-timeout", a->idle_s, "Seconds a keep-alive connection may wait idle [60]")->check(at_least_one());
+  cmd->add_option("--body-timeout", a->body_s, "Seconds to receive a request body [120]")->check(at_least_one());
+  cmd->add_option("--write-timeout", a->write_s, "Seconds a write may make no progress [60]")->check(at_least_one());
   add_operations_options(cmd, o, a->ops);
   cmd->add_flag("-q,--quiet", [&o](int64_t) { o.log = false; }, "No progress lines on stderr");
   cmd->footer("Routes: docs/http_api.md. /healthz answers 200 once the catalog is loaded; a\n"

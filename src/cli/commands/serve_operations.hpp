@@ -23,12 +23,12 @@ inline void add_operations_options(CLI::App* cmd, server::ServerOptions& o, Oper
   auto& ops = o.ops;
   cmd->add_option("--jobs-db", ops.jobs.db_path,
                   "SQLite file of the durable job store (results in FILE.files/) [a temporary store]");
-  cmd->add_option("--job-threads", ops.jobs.threads, "Jobs run at once [1]")->check(CLI::Validator(at_least_one, "N>=1"));
-  cmd->add_option("--max-jobs", ops.jobs.max_jobs, "Jobs queued or running at once; more: 413 [10000]")->check(CLI::Validator(at_least_one, "N>=1"));
+  cmd->add_option("--job-threads", ops.jobs.threads, "Jobs run at once [1]")->check(at_least_one());
+  cmd->add_option("--max-jobs", ops.jobs.max_jobs, "Jobs queued or running at once; more: 413 [10000]")->check(at_least_one());
   cmd->add_option("--max-answer-bytes", ops.gateway.max_answer_bytes,
                   "Largest answer (and job result) in bytes; more: 413 [4294967296]")
-      ->check(CLI::Validator(at_least_one, "N>=1"));
-  cmd->add_option("--max-connections", ops.max_connections, "Connections open at once; more: 413 [10000]")->check(CLI::Validator(at_least_one, "N>=1"));
+      ->check(at_least_one());
+  cmd->add_option("--max-connections", ops.max_connections, "Connections open at once; more: 413 [10000]")->check(at_least_one());
   cmd->add_option("--tokens", ops.gateway.tokens_file,
                   "File of bearer tokens (one a line): every route but /healthz needs one [open]");
   cmd->add_option("--rate", a.rate, "Requests a second per client, e.g. 20/s; more: 429 [no limit]")
@@ -41,7 +41,7 @@ inline void add_operations_options(CLI::App* cmd, server::ServerOptions& o, Oper
         }
       });
   cmd->add_option("--rate-burst", ops.gateway.burst, "Requests a client may send at once [the rate]")
-      ->check(CLI::Validator(number_at_least<1>, "N>=1"));
+      ->check(number_at_least(1));
   cmd->add_flag("--trust-proxy", ops.gateway.trust_proxy,
                 "The client is the last X-Forwarded-For address, the one the proxy saw (behind nginx)");
   cmd->add_option("--cors-origin", ops.gateway.cors_origin, "Access-Control-Allow-Origin of answers [*]");
@@ -51,7 +51,7 @@ inline void add_operations_options(CLI::App* cmd, server::ServerOptions& o, Oper
   cmd->add_flag("--no-access-log", a.no_log, "No access-log line (JSON, on stderr) per request");
   cmd->add_option("--shutdown-grace", a.grace_s,
                   "Seconds that answers in flight get to finish after SIGTERM/SIGINT [5]")
-      ->check(CLI::Validator(number_at_least<0>, "S>=0"));
+      ->check(number_at_least(0));
 }
 
 inline void apply_operations_options(server::ServerOptions& o, const OperationsArgs& a) {
