@@ -187,14 +187,13 @@ FileFingerprint fingerprint_file(const std::string& path) {
   FileFingerprint f;
   f.size_bytes = uint64_t(sb.st_size);
   f.mtime_ns = int64_t(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec;
-  XXH3_state_t* st = XXH3_createState();
-  XXH3_128bits_reset(st);
-  XXH3_128bits_update(st, &f.size_bytes, sizeof f.size_bytes);
+  detail::Xxh128 st;
+  st.update(&f.size_bytes, sizeof f.size_bytes);
   std::string buf;
   auto take = [&](uint64_t off, uint64_t len) {
     buf.resize(len);
     ssize_t got = ::pread(fd, buf.data(), len, off_t(off));
-    if (got > 0) XXH3_128bits_update(st, buf.data(), size_t(got));
+    if (got > 0) st.update(buf.data(), size_t(got));
   };
   constexpr uint64_t k_edge = 64 << 10, k_block = 4 << 10, k_blocks = 16;
   if (f.size_bytes <= 2 * k_edge + k_blocks * k_block) {
@@ -205,11 +204,7 @@ FileFingerprint fingerprint_file(const std::string& path) {
     take(f.size_bytes - k_edge, k_edge);
   }
   ::close(fd);
-  XXH128_hash_t h = XXH3_128bits_digest(st);
-  XXH3_freeState(st);
-  XXH128_canonical_t c;
-  XXH128_canonicalFromHash(&c, h);
-  std::memcpy(f.content, c.digest, 16);
+  st.digest(f.content);
   return f;
 }
 

@@ -221,19 +221,14 @@ std::string build_index(const std::string& fasta_path, const IndexOptions& opt) 
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
   detail::FastaScanner scanner(fasta_path);
-  XXH3_state_t* full = XXH3_createState();
-  XXH3_128bits_reset(full);
-  struct StateGuard {
-    XXH3_state_t* s;
-    ~StateGuard() { XXH3_freeState(s); }
-  } sguard{full};
+  detail::Xxh128 full;
   // Counts the file's bytes too: once 16 MiB are in, the scanner's tables are reserved for
   // the whole file at the rate seen (for compressed input, the scanner lags the bytes read
   // by one buffer: the estimate comes out low, and the tables may double once at the end).
   uint64_t seen = 0;
   bool reserved = false;
   std::function<void(const char*, size_t)> stored = [&](const char* p, size_t n) {
-    XXH3_128bits_update(full, p, n);
+    full.update(p, n);
     seen += n;
     if (!reserved && seen >= (16u << 20) && fp.size_bytes > 0) {
       reserved = true;
@@ -311,9 +306,7 @@ std::string build_index(const std::string& fasta_path, const IndexOptions& opt) 
   put<uint64_t>(head, 24, fp.size_bytes);
   put<int64_t>(head, 32, fp.mtime_ns);
   std::memcpy(head.data() + 40, fp.content, 16);
-  XXH128_canonical_t c;
-  XXH128_canonicalFromHash(&c, XXH3_128bits_digest(full));
-  std::memcpy(head.data() + 56, c.digest, 16);
+  full.digest(reinterpret_cast<unsigned char*>(head.data() + 56));
   put<uint64_t>(head, 72, scanner.uncompressed_size);
   put<uint64_t>(head, 80, scanner.records.size());
   put<uint64_t>(head, 88, scanner.total_bases);
@@ -356,24 +349,17 @@ IndexCheck check_index(const std::string& fasta_path, const IndexOptions& opt, b
       }
       if (full) {
         detail::ReadFd in(fasta_path);
-        XXH3_state_t* st = XXH3_createState();
-        XXH3_128bits_reset(st);
+        detail::Xxh128 st;
         detail::PageBuffer buf(128 << 10);
         uint64_t off = 0;
-        try {
-          while (size_t got = detail::pread_full(in.get(), fasta_path, off, buf.data(), buf.size())) {
-            XXH3_128bits_update(st, buf.data(), got);
-            off += got;
-          }
-        } catch (...) {
-          XXH3_freeState(st);
-          throw;
+        while (size_t got = detail::pread_full(in.get(), fasta_path, off, buf.data(), buf.size())) {
+          st.update(buf.data(), got);
+          off += got;
         }
-        XXH128_canonical_t c;
-        XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
-        XXH3_freeState(st);
+        unsigned char digest[16];
+        st.digest(digest);
         const auto* stored = idx.impl().base + 56;
-        if (std::memcmp(c.digest, stored, 16) != 0) {
+        if (std::memcmp(digest, stored, 16) != 0) {
           r.state = IndexState::stale;
           r.detail = "a full read found bytes that changed since the file was indexed";
           continue;
