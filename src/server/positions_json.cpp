@@ -166,7 +166,8 @@ void too_many_positions(uint64_t max_positions) {
                      " positions in one request (the server's --max-positions); split it or use a positions file with `ofq extract`");
 }
 
-BodyFields read_body_fields(const std::string& body, std::initializer_list<std::string_view> allowed) {
+BodyFields read_body_fields(const std::string& body, std::initializer_list<std::string_view> allowed,
+                            bool count_positions) {
   Parsed ctx;
   PaddedBody padded(body);
   od::document doc;
@@ -200,13 +201,15 @@ BodyFields read_body_fields(const std::string& body, std::initializer_list<std::
       if (auto e = v.type().get(t)) bad_json(e, "in positions");
       if (t != od::json_type::array)
         throw ApiError(400, "bad_request", "positions must be an array of [id, start, end(, type)]");
-      // Counted here so that a job over --max-positions is refused at once (413), and its
-      // total is known from the start; the elements are checked by read_positions().
-      od::array arr;
-      if (auto e = v.get_array().get(arr)) bad_json(e, "in positions");
-      size_t n = 0;
-      if (auto e = arr.count_elements().get(n)) bad_json(e, "in positions");
-      out.positions = n;
+      if (count_positions) {
+        // So that a job over --max-positions is refused at once (413), and its total is
+        // known from the start; the elements are checked by read_positions().
+        od::array arr;
+        if (auto e = v.get_array().get(arr)) bad_json(e, "in positions");
+        size_t n = 0;
+        if (auto e = arr.count_elements().get(n)) bad_json(e, "in positions");
+        out.positions = n;
+      }
       // Its elements are read by read_positions(); malformed JSON inside is found there,
       // still before any answer is sent.
       continue;

@@ -38,7 +38,7 @@ bool bounds_strict(const BodyFields& f) {
 }
 
 Response post_job(Service& svc, JobQueue& q, const Request& req) {
-  BodyFields f = read_body_fields(req.body, {"sample_id", "format", "bounds"});
+  BodyFields f = read_body_fields(req.body, {"sample_id", "format", "bounds"}, true);
   auto sid = f.strings.find("sample_id");
   if (sid == f.strings.end())
     throw ApiError(400, "bad_request", "the body has no sample_id; GET /v1/samples lists them");

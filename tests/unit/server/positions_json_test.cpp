@@ -82,7 +82,7 @@ TEST(PositionsJson, BodyErrors) {
   EXPECT_EQ(f.strings.at("storage_key"), "a/b.gz");
   EXPECT_EQ(f.strings.at("format"), "fasta");
   EXPECT_EQ(f.positions, 0u);
-  EXPECT_EQ(read_body_fields(R"({"positions": [["a", 1, 2], {"id": "b"}, 7]})", {}).positions, 3u);
+  EXPECT_EQ(read_body_fields(R"({"positions": [["a", 1, 2], {"id": "b"}, 7]})", {}, true).positions, 3u);
 }
 
 TEST(PositionsJson, BodyMessages) {
@@ -110,7 +110,7 @@ TEST(PositionsJson, EscapedNamesAndRepeatedKeys) {
   auto got = items(R"({"po\u0073itions": [["a", 1, 2]]})");
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].pos.id, "a");
-  EXPECT_EQ(read_body_fields(R"({"po\u0073itions": [["a", 1, 2]]})", {}).positions, 1u);
+  EXPECT_EQ(read_body_fields(R"({"po\u0073itions": [["a", 1, 2]]})", {}, true).positions, 1u);
   auto twice = items(R"({"positions": [{"id": "a", "id": "b", "start": 0, "end": 5}, {"id": "c", "start": 0, "start": 3, "end": 5}]})");
   ASSERT_EQ(twice.size(), 2u);
   EXPECT_EQ(twice[0].reason, "key 'id' is given twice");

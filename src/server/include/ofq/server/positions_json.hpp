@@ -18,7 +18,7 @@ namespace ofq::server {
 struct BodyFields {
   std::map<std::string, std::string, std::less<>> strings;
   bool has_positions = false;
-  uint64_t positions = 0;  ///< elements of the positions array (counted, not checked)
+  uint64_t positions = 0;  ///< elements of the positions array, when asked (counted, not checked)
 };
 
 /// One element of "positions": `pos` is valid when `reason` is empty; otherwise `reason`
@@ -30,13 +30,15 @@ struct PositionItem {
   std::string reason;
 };
 
-/// Pass 1: the scalar members. `allowed` lists the keys the route knows; an unknown key,
-/// a member of the wrong type, malformed JSON or non-UTF-8 is ApiError(400) saying which.
 /// Throws the 413 of a request with more than `max_positions` positions.
 [[noreturn]] void too_many_positions(uint64_t max_positions);
 
-[[nodiscard]] BodyFields read_body_fields(const std::string& body,
-                                          std::initializer_list<std::string_view> allowed);
+/// Pass 1: the scalar members. `allowed` lists the keys the route knows; an unknown key,
+/// a member of the wrong type, malformed JSON or non-UTF-8 is ApiError(400) saying which.
+/// With `count_positions`, BodyFields::positions is the length of the positions array
+/// (POST /v1/jobs, which reads the rows later); the other routes count them in pass 2.
+[[nodiscard]] BodyFields read_body_fields(const std::string& body, std::initializer_list<std::string_view> allowed,
+                                          bool count_positions = false);
 
 /// Pass 2: calls `each` for every element of "positions", in order, with its 0-based
 /// index. Stops with ApiError(413 too_large) past `max_positions`. Throws ApiError(400) when
