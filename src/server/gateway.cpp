@@ -170,6 +170,12 @@ double parse_rate(std::string_view text) {
   return v / per;
 }
 
+std::string rate_text(double per_second) {
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%g", per_second);
+  return rate;
+}
+
 // ---- gzip ----
 
 bool accepts_gzip(std::string_view ae) {
@@ -377,10 +383,8 @@ Response Gateway::handle(Request& req, std::string_view remote) {
   auto over_rate = [&](const std::string& key) -> std::optional<Response> {
     double wait = 0;
     if (!limiter_ || open_route || limiter_->allow(key, t0, &wait)) return std::nullopt;
-    char rate[32];
-    std::snprintf(rate, sizeof rate, "%g", limiter_->rate());
     Response r = error_response(429, "rate_limited",
-                                std::string("more than ") + rate +
+                                "more than " + rate_text(limiter_->rate()) +
                                     " requests a second from this client (--rate); retry after the time in Retry-After");
     r.headers.emplace_back("Retry-After", std::to_string(static_cast<long long>(std::ceil(wait))));
     return r;

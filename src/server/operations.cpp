@@ -126,9 +126,6 @@ bool Operations::reload_tokens(std::string& message) { return gateway_->reload_t
 std::string Operations::describe() const {
   const auto& g = opt_.gateway;
   const auto& j = opt_.jobs;
-  char rate[32];
-  std::snprintf(rate, sizeof rate, "%g", g.rate);
-  const std::string rate_text = rate;
   char buf[1024];
   std::snprintf(buf, sizeof buf,
                 "ofq serve: limits: answer %llu bytes a request (--max-answer-bytes), %llu connections "
@@ -142,7 +139,7 @@ std::string Operations::describe() const {
                 jobs_->durable() ? " (durable)" : " (temporary: not kept after a restart; use --jobs-db FILE)",
                 g.tokens_file.empty() ? "open (no --tokens)"
                                       : ("bearer tokens from " + g.tokens_file + ", /healthz open").c_str(),
-                g.rate > 0 ? (rate_text + "/s a client").c_str() : "none",
+                g.rate > 0 ? (rate_text(g.rate) + "/s a client").c_str() : "none",
                 g.gzip_min_bytes, g.cors_origin.empty() ? "off" : ("origin " + g.cors_origin).c_str(),
                 g.access_log ? "on (stderr, one JSON line a request)" : "off");
   return buf;

@@ -62,6 +62,8 @@ private:
 
 /// "20/s", "20", "600/min" -> requests a second. Throws std::invalid_argument.
 [[nodiscard]] double parse_rate(std::string_view text);
+/// A rate in requests a second as people write it: 20, 0.5 (not 20.000000).
+[[nodiscard]] std::string rate_text(double per_second);
 
 /// True when an Accept-Encoding value accepts gzip (q > 0, or `*`).
 [[nodiscard]] bool accepts_gzip(std::string_view accept_encoding);
