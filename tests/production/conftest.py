@@ -3,15 +3,16 @@ one), `ofq serve` processes that can be killed and restarted on the same job sto
 `ofq extract` as the reference for every answer."""
 import os
 import random
-import re
 import shutil
-import signal
 import subprocess
-import threading
+import sys
 import time
 
 import pytest
 import requests
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from serve_process import ServeProcess  # noqa: E402
 
 OFQ = os.environ.get("OFQ_BINARY", "")
 DATA = os.environ.get("OFQ_DATA_DIR", "")
@@ -19,34 +20,11 @@ VIBRIO = "real/vibrio_cholerae_H1_contigs.fa"
 TARA = "published/assemblies/TARA_A100000171.scaftig.gz"
 
 
-class Server:
+class Server(ServeProcess):
     """One `ofq serve`; stderr is collected line by line (startup lines, access log)."""
 
     def __init__(self, catalog, index_dir, *extra):
-        self.args = [OFQ, "serve", str(catalog), "--listen", "127.0.0.1:0", "--index-dir", str(index_dir),
-                     *[str(e) for e in extra]]
-        self.proc = subprocess.Popen(self.args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-        self.log = []
-        self.port = None
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.log.append(line)
-            m = re.search(r"listening on http://[^:]+:(\d+)/", line)
-            if m:
-                self.port = int(m.group(1))
-                break
-        if self.port is None:
-            self.proc.wait(5)
-            raise RuntimeError("ofq serve did not start: " + "".join(self.log) + self.proc.stderr.read())
-        self.url = "http://127.0.0.1:%d/" % self.port
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self):
-        for line in self.proc.stderr:
-            self.log.append(line)
+        super().__init__(OFQ, catalog, index_dir, *extra)
 
     def wait_ready(self, headers=None, timeout=60):
         # /healthz: needs no token, is never rate limited, and its answer is small.
@@ -65,20 +43,6 @@ class Server:
             if line.startswith("{"):
                 out.append(json.loads(line))
         return out
-
-    def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
 
 
 @pytest.fixture(scope="session")

@@ -1,51 +1,28 @@
 """Fixtures of the loopback tests: an `ofq serve` started on a free port, per test."""
 import os
-import re
 import shutil
-import subprocess
+import sys
 import time
 
 import pytest
 import requests
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from serve_process import ServeProcess  # noqa: E402
+
 OFQ = os.environ.get("OFQ_BINARY", "")
 DATA = os.environ.get("OFQ_DATA_DIR", "")
 
 
-class Server:
+class Server(ServeProcess):
     """One `ofq serve` process; stopped (SIGTERM, then waited for) by the fixture."""
 
     def __init__(self, catalog, index_dir, *extra, wait_ready=True):
+        super().__init__(OFQ, catalog, index_dir, *extra)
         self.catalog = catalog
-        self.proc = subprocess.Popen(
-            [OFQ, "serve", catalog, "--listen", "127.0.0.1:0", "--index-dir", index_dir, *extra],
-            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-        self.log = []
-        deadline = time.time() + 30
-        self.port = None
-        while time.time() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.log.append(line)
-            m = re.search(r"listening on http://[^:]+:(\d+)/", line)
-            if m:
-                self.port = int(m.group(1))
-                break
-        if self.port is None:
-            self.proc.wait(5)
-            raise RuntimeError("ofq serve did not start: " + "".join(self.log) + self.proc.stderr.read())
-        self.url = "http://127.0.0.1:%d/" % self.port
-        # Keep draining stderr so that the server never blocks on a full pipe.
-        import threading
-        threading.Thread(target=self._drain, daemon=True).start()
         assert requests.get(self.url + "healthz", timeout=5).status_code == 200
         if wait_ready:
             self.wait_ready()
-
-    def _drain(self):
-        for line in self.proc.stderr:
-            self.log.append(line)
 
     def wait_ready(self, timeout=60):
         deadline = time.time() + timeout
@@ -57,14 +34,7 @@ class Server:
         raise RuntimeError("samples still indexing after %ds" % timeout)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        return super().stop(timeout=15)
 
 
 @pytest.fixture(scope="session")
