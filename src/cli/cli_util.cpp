@@ -61,12 +61,32 @@ ProgressFn progress_bar(const std::string& label, bool quiet) {
   };
 }
 
-void refuse_overwriting_input(const std::string& output, const std::string& input) {
+void refuse_overwriting_input(const std::string& output, const std::string& input, const IndexOptions& iopt,
+                              const std::string& positions) {
   if (output.empty() || output == "-") return;
-  struct stat o {}, i {};
-  if (::stat(output.c_str(), &o) == 0 && ::stat(input.c_str(), &i) == 0 && S_ISREG(o.st_mode) &&
-      o.st_dev == i.st_dev && o.st_ino == i.st_ino)
+  struct stat o {};
+  if (::stat(output.c_str(), &o) != 0 || !S_ISREG(o.st_mode)) return;
+  // Compared by inode: a symlink or a hard link to an input is that input.
+  auto same = [&](const std::string& path) {
+    struct stat i {};
+    return !path.empty() && ::stat(path.c_str(), &i) == 0 && o.st_dev == i.st_dev && o.st_ino == i.st_ino;
+  };
+  if (same(input))
     throw Error(Errc::bad_usage, "-o " + output + " is the input file itself; choose another output file");
+  if (positions != "-" && same(positions))
+    throw Error(Errc::bad_usage, "-o " + output + " is the positions file; choose another output file");
+  // The indexes of the input, ofq's and samtools' (.fai, .gzi), wherever they may be read.
+  const IndexPaths ip = index_paths(input, iopt);
+  std::vector<std::string> ofqi(std::begin(ip.read_candidates), std::end(ip.read_candidates));
+  ofqi.push_back(ip.write_path);
+  for (const auto& c : ofqi) {
+    if (c.size() < 5) continue;
+    const std::string stem = c.substr(0, c.size() - 5);  // without ".ofqi"
+    for (const std::string& f : {c, c + ".digests", stem + ".fai", stem + ".gzi"})
+      if (same(f))
+        throw Error(Errc::bad_usage,
+                    "-o " + output + " is an index of " + input + " (" + f + "); choose another output file");
+  }
 }
 
 Output::Output(const std::string& path) : path_(path) {

@@ -21,7 +21,10 @@ int guarded(const char* command, const std::function<int()>& body);
 ProgressFn progress_bar(const std::string& label, bool quiet);
 
 /// Throws Error(bad_usage) when `output` names the same file as `input` (-o genome.fa).
-void refuse_overwriting_input(const std::string& output, const std::string& input);
+/// Throws Error(bad_usage) when `output` is the FASTA file, the positions (or regions) file,
+/// or one of the FASTA's index files (FILE.ofqi, .fai, .gzi, .digests), by inode.
+void refuse_overwriting_input(const std::string& output, const std::string& input, const IndexOptions& iopt,
+                              const std::string& positions = "");
 
 /// For CLI11's check(): a whole number of 1 or more (limits, timeouts, thread counts). A 0
 /// would make the server refuse everything or time out at once.

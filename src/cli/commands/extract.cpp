@@ -47,9 +47,9 @@ RunFn register_extract(CLI::App& app) {
               "2 file refused or damaged, 3 I/O error, 4 internal error.");
   return [a] {
     return guarded("extract", [&] {
-      refuse_overwriting_input(a->output, a->file);
       IndexOptions iopt;
       iopt.index_dir = a->index_dir;
+      refuse_overwriting_input(a->output, a->file, iopt, a->positions);
       iopt.progress = progress_bar(a->file, a->quiet);
       auto sample = Sample::open(a->file, iopt);
       BatchOptions bopt;

@@ -55,9 +55,9 @@ RunFn register_faidx(CLI::App& app) {
         else
           std::fprintf(stderr, "[faidx] bad line length '%s', using default:60\n", a->width.c_str());
       }
-      refuse_overwriting_input(a->output, a->file);
       IndexOptions iopt;
       iopt.index_dir = a->index_dir;
+      refuse_overwriting_input(a->output, a->file, iopt, a->region_file);
       auto sample = Sample::open(a->file, iopt);
       std::vector<std::string> regions = a->regions;
       if (!a->region_file.empty()) {
