@@ -172,11 +172,21 @@ PositionReader::PositionReader(std::istream& in, std::string name, PositionsForm
     auto cols = split(first, '\t');
     for (int i = 0; i < int(cols.size()); ++i) {
       auto c = trim(cols[size_t(i)]);
-      if (c == "id" || c == "sequence_id") im.col_id = i;
-      else if (c == "start") im.col_start = i;
-      else if (c == "end") im.col_end = i;
-      else if (c == "type") im.col_type = i;
-      else if (c == "name") im.col_name = i;
+      int* col = c == "id" || c == "sequence_id" ? &im.col_id
+                 : c == "start"                  ? &im.col_start
+                 : c == "end"                    ? &im.col_end
+                 : c == "type"                   ? &im.col_type
+                 : c == "name"                   ? &im.col_name
+                                                 : nullptr;
+      if (!col) continue;
+      // Two columns for one field: which one is meant cannot be told, so neither is taken.
+      if (*col >= 0)
+        throw Error(Errc::bad_positions,
+                    im.name + ": line " + std::to_string(im.line) + ": the header names the " +
+                        (col == &im.col_id ? std::string("id (id or sequence_id)") : std::string(c)) +
+                        " column twice (columns " + std::to_string(*col + 1) + " and " + std::to_string(i + 1) +
+                        ")");
+      *col = i;
     }
     if (im.col_id < 0 || im.col_start < 0 || im.col_end < 0)
       throw Error(Errc::bad_positions, im.name + ": line " + std::to_string(im.line) +

@@ -83,6 +83,22 @@ TEST(Positions, RegionLinesAreOneBased) {
   EXPECT_EQ(v[2].pos.end, k_to_end);
 }
 
+TEST(Positions, TsvHeaderNamingAFieldTwiceIsRefused) {
+  auto message = [](const std::string& text) {
+    try {
+      (void)read_all(text, "q.tsv");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message("id\tstart\tend\tend\nchr1\t0\t3\t4\n"),
+            "q.tsv: line 1: the header names the end column twice (columns 3 and 4)");
+  EXPECT_EQ(message("id\tsequence_id\tstart\tend\nchr1\tchr2\t0\t3\n"),
+            "q.tsv: line 1: the header names the id (id or sequence_id) column twice (columns 1 and 2)");
+  EXPECT_EQ(message("sequence_id\tstart\tend\ttype\tname\nchr1\t0\t3\traw\tx\n"), "accepted");
+}
+
 TEST(Positions, FormatByContentOnStdin) {
   EXPECT_EQ(read_all("a,1,2\n", "standard input")[0].pos.id, "a");
   EXPECT_EQ(read_all("id\tstart\tend\nq\t1\t2\n", "standard input")[0].pos.id, "q");
