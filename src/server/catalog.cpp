@@ -258,6 +258,8 @@ std::unique_ptr<Catalog> Catalog::load(const std::string& root_arg, const Catalo
       std::lock_guard lock(e->mutex_);
       e->status_ = IndexStatus::failed;
       e->error_ = c->scrub(err.what());
+      // Said at startup like an indexing failure: otherwise only /healthz would tell.
+      if (c->opt_.log) std::fprintf(stderr, "ofq serve: %s failed: %s\n", e->sample_id.c_str(), e->error_.c_str());
     }
   }
 

@@ -664,3 +664,12 @@ def test_head_of_a_streamed_answer(server):
     r = conn.getresponse()
     assert r.status == 200 and r.read() == b""
     conn.close()
+
+
+def test_a_sample_whose_file_is_missing_is_said_at_startup(start_server, tmp_path):
+    root = tmp_path / "catalog"
+    root.mkdir()
+    (root / "catalog.tsv").write_text("sample_id\tpath\tannotation\nGONE\tnope.fa\t\n")
+    s = start_server(str(root))
+    assert "ofq serve: GONE failed: nope.fa: cannot open: No such file or directory\n" in s.log
+    assert requests.get(s.url + "healthz").json()["failed"] == 1
